@@ -1,0 +1,696 @@
+//! One language's index as the export sees it: for every page, its display
+//! fields, field lengths and terms (frequency per field, best section, word
+//! positions); for every stem, the pages it is on; the vocabulary.
+//!
+//! A model is built from the tantivy index of record ([`Model::from_view`]:
+//! frequencies, field norms and sections from tantivy's postings, what
+//! `gca build` exports) or straight from the pages ([`Model::from_records`]:
+//! the same analysis, without tantivy, what `gca serve` keeps in memory).
+//! Both give the same model, and so byte for byte the same export; a test
+//! holds them together. [`Model::replace`] swaps pages for new versions of
+//! themselves, and the export (`crate::export`) then encodes again only the
+//! shards and chunks whose inputs changed.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::schema::Facet;
+
+use crate::analysis::{Analyzer, Lang, TEXT_GAP, words};
+use crate::index::{LEAD_CHARS, PAGE_FIELDS, lead, page_texts};
+use crate::view::{IndexView, RawPosting, scoring_average, section_weight};
+use crate::{Error, PageRecord};
+
+/// One stem on one page.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PageTerm {
+    pub stem: u32,
+    pub freq: [u32; PAGE_FIELDS],
+    /// 1 + the index of the anchored section where the stem weighs most, or
+    /// 0.
+    pub section: u32,
+    /// Word positions of the stem in the page's texts, sorted.
+    pub positions: Vec<u32>,
+}
+
+/// What the export needs of a page.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PageData {
+    pub url: String,
+    pub title: String,
+    pub description: String,
+    /// The first words of the prose (the excerpt when there is no
+    /// description).
+    pub lead: String,
+    pub taxonomies: BTreeMap<String, Vec<String>>,
+    /// `(anchor, heading)` of each section.
+    pub sections: Vec<(Option<String>, String)>,
+    /// The stems on the page, sorted.
+    pub stems: Vec<u32>,
+    /// The distinct surface words of the page's texts, stop words included,
+    /// sorted.
+    pub surfaces: Vec<String>,
+    /// Changes whenever the page does (unique over the model's life).
+    pub version: u64,
+}
+
+/// A stem on a page, as its stem keeps it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct StemEntry {
+    pub page: u32,
+    pub freq: [u32; PAGE_FIELDS],
+    /// 1 + the index of the anchored section where the stem weighs most, or
+    /// 0.
+    pub section: u32,
+}
+
+/// A stem and the pages it is on, kept together (an export reads every
+/// page of each stem it encodes again).
+#[derive(Debug, Clone)]
+pub(crate) struct StemData {
+    pub name: String,
+    /// By page.
+    pub entries: Vec<StemEntry>,
+    /// The packed positions of each entry, one after the other
+    /// (`crate::export::push_positions`)...
+    pub positions: String,
+    /// ... entry `i`'s from `offsets[i]`.
+    pub offsets: Vec<u32>,
+    /// Changes whenever its pages or their terms do.
+    pub version: u64,
+    /// Pages replaced since its postings were last computed.
+    pub dirty: Vec<u32>,
+    /// Its encoded postings, for [`Self::version`] (and the epoch they
+    /// carry).
+    pub out: Option<Arc<StemOut>>,
+}
+
+impl StemData {
+    /// Number of pages.
+    pub(crate) fn pages(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn packed_positions(term: &PageTerm) -> String {
+        let mut out = String::new();
+        crate::export::push_positions(&mut out, &term.positions);
+        out
+    }
+
+    /// Appends a page after every page it has.
+    fn push(&mut self, page: u32, term: &PageTerm) {
+        self.offsets.push(self.positions.len() as u32);
+        self.positions.push_str(&Self::packed_positions(term));
+        self.entries.push(StemEntry {
+            page,
+            freq: term.freq,
+            section: term.section,
+        });
+    }
+
+    fn span(&self, i: usize) -> std::ops::Range<usize> {
+        let start = self.offsets[i] as usize;
+        let end = self
+            .offsets
+            .get(i + 1)
+            .map_or(self.positions.len(), |&e| e as usize);
+        start..end
+    }
+
+    /// Takes a page out.
+    fn remove(&mut self, page: u32) {
+        let Ok(i) = self.entries.binary_search_by(|e| e.page.cmp(&page)) else {
+            return;
+        };
+        let span = self.span(i);
+        let len = span.len() as u32;
+        self.positions.replace_range(span, "");
+        self.entries.remove(i);
+        self.offsets.remove(i);
+        for o in &mut self.offsets[i..] {
+            *o -= len;
+        }
+    }
+
+    /// Puts a page in, in page order.
+    fn insert(&mut self, page: u32, term: &PageTerm) {
+        let i = match self.entries.binary_search_by(|e| e.page.cmp(&page)) {
+            Ok(_) => {
+                self.remove(page);
+                return self.insert(page, term);
+            }
+            Err(i) => i,
+        };
+        let packed = Self::packed_positions(term);
+        let at = self
+            .offsets
+            .get(i)
+            .map_or(self.positions.len(), |&o| o as usize);
+        self.positions.insert_str(at, &packed);
+        let len = packed.len() as u32;
+        for o in &mut self.offsets[i..] {
+            *o += len;
+        }
+        self.offsets.insert(i, at as u32);
+        self.entries.insert(
+            i,
+            StemEntry {
+                page,
+                freq: term.freq,
+                section: term.section,
+            },
+        );
+    }
+}
+
+/// A stem's postings as the export writes them.
+#[derive(Debug)]
+pub(crate) struct StemOut {
+    /// Its postings, top pages marked.
+    pub postings: Vec<crate::view::Posting>,
+    /// The stem's version they were computed for.
+    pub version: u64,
+    /// Packed `gap, q` per page.
+    pub packed: String,
+    /// `(page, section)` of its top pages, by page...
+    pub top: Vec<(u32, u32)>,
+    /// ... and the heading each one's section shows (as JSON), if it has an
+    /// anchor.
+    pub heads: Vec<Option<Box<str>>>,
+    /// Bytes of its top pages' display records.
+    pub records_cost: usize,
+    /// Packed positions, in the order of the postings.
+    pub positions: Arc<str>,
+    pub max_q: u8,
+    /// The export epoch it was computed in (see `crate::export::Cache`).
+    pub epoch: u64,
+}
+
+/// A surface word of the vocabulary.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Surface {
+    /// Its stem (`None`: a stop word).
+    pub stem: Option<u32>,
+    /// Pages it is on.
+    pub pages: u32,
+}
+
+/// See the module documentation.
+pub(crate) struct Model {
+    pub analyzer: Analyzer,
+    pub top_pages: usize,
+    pub pages: Vec<PageData>,
+    /// Field lengths of each page, as tantivy's field norms decode them.
+    pub lens: Vec<[u32; PAGE_FIELDS]>,
+    pub stems: Vec<StemData>,
+    stem_ids: HashMap<String, u32>,
+    pub surfaces: HashMap<String, Surface>,
+    /// Every surface word and stop word, sorted...
+    pub words: Vec<String>,
+    /// ... and the stem of each (`None`: a stop word).
+    pub word_stems: Vec<Option<u32>>,
+    /// Changes whenever the vocabulary does.
+    pub words_version: u64,
+    /// Taxonomy to value to sorted pages.
+    pub facets: BTreeMap<String, BTreeMap<String, Vec<u32>>>,
+    /// Page URL to ordinal.
+    by_url: HashMap<String, u32>,
+    /// Sum of each field's lengths over the pages.
+    sums: [u64; PAGE_FIELDS],
+    /// Stems computed once per surface word.
+    stem_cache: HashMap<String, Option<String>>,
+    /// Source of versions.
+    counter: u64,
+    /// The export's memory of what it encoded (see `crate::export`).
+    pub cache: crate::export::Cache,
+}
+
+/// A page's texts analysed without tantivy.
+struct Analysed {
+    lens: [u32; PAGE_FIELDS],
+    /// Stem to its term (with `stem` not yet numbered).
+    terms: BTreeMap<String, PageTerm>,
+    surfaces: Vec<String>,
+}
+
+/// Which page field a text of [`page_texts`] belongs to, and for section
+/// texts which section and which of its fields (heading, text, code).
+fn text_place(k: usize) -> (usize, Option<(usize, usize)>) {
+    match k {
+        0 => (0, None),
+        1 => (1, None),
+        _ => {
+            let kind = (k - 2) % 3;
+            (2 + kind, Some(((k - 2) / 3, kind)))
+        }
+    }
+}
+
+/// A field's length as tantivy stores it (its norm, decoded).
+fn norm(tokens: u32) -> u32 {
+    FieldNormReader::id_to_fieldnorm(FieldNormReader::fieldnorm_to_id(tokens))
+}
+
+impl Model {
+    fn empty(lang: &str, top_pages: usize) -> Model {
+        Model {
+            analyzer: Analyzer::new(Lang::from_code(lang)),
+            top_pages: top_pages.max(1),
+            pages: Vec::new(),
+            lens: Vec::new(),
+            stems: Vec::new(),
+            stem_ids: HashMap::new(),
+            surfaces: HashMap::new(),
+            words: Vec::new(),
+            word_stems: Vec::new(),
+            words_version: 0,
+            facets: BTreeMap::new(),
+            by_url: HashMap::new(),
+            sums: [0; PAGE_FIELDS],
+            stem_cache: HashMap::new(),
+            counter: 0,
+            cache: crate::export::Cache::default(),
+        }
+    }
+
+    fn next_version(&mut self) -> u64 {
+        self.counter += 1;
+        self.counter
+    }
+
+    /// The language's analyser's stem of a surface word (cached).
+    fn stem_of(&mut self, surface: &str) -> Option<String> {
+        if let Some(s) = self.stem_cache.get(surface) {
+            return s.clone();
+        }
+        let s = self.analyzer.term(surface);
+        if self.stem_cache.len() < 500_000 {
+            self.stem_cache.insert(surface.to_string(), s.clone());
+        }
+        s
+    }
+
+    fn stem_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.stem_ids.get(name) {
+            return id;
+        }
+        let id = self.stems.len() as u32;
+        let version = self.next_version();
+        self.stems.push(StemData {
+            name: name.to_string(),
+            entries: Vec::new(),
+            positions: String::new(),
+            offsets: Vec::new(),
+            version,
+            dirty: Vec::new(),
+            out: None,
+        });
+        self.stem_ids.insert(name.to_string(), id);
+        id
+    }
+
+    /// Surface words, positions, and (as tantivy would count them) field
+    /// lengths, frequencies and section weights of a page's texts.
+    fn analyse(&mut self, texts: &[String], anchored: &[bool]) -> Analysed {
+        let mut tokens = [0u32; PAGE_FIELDS];
+        let mut terms: BTreeMap<String, PageTerm> = BTreeMap::new();
+        // (stem, section) -> frequencies in heading, text, code
+        let mut in_sections: BTreeMap<(String, usize), [u32; 3]> = BTreeMap::new();
+        let mut surfaces: HashSet<String> = HashSet::new();
+        let mut start = 0u32;
+        for (k, text) in texts.iter().enumerate() {
+            let (field, section) = text_place(k);
+            let found = words(text);
+            let n = found.len() as u32;
+            for w in found {
+                let at = start.saturating_add(w.position as u32);
+                let stem = self.stem_of(&w.text);
+                surfaces.insert(w.text);
+                let Some(stem) = stem else { continue };
+                tokens[field] += 1;
+                if let Some((j, kind)) = section
+                    && anchored.get(j).copied().unwrap_or(false)
+                {
+                    in_sections.entry((stem.clone(), j)).or_default()[kind] += 1;
+                }
+                let term = terms.entry(stem).or_insert_with(|| PageTerm {
+                    stem: 0,
+                    freq: [0; PAGE_FIELDS],
+                    section: 0,
+                    positions: Vec::new(),
+                });
+                term.freq[field] += 1;
+                term.positions.push(at);
+            }
+            start = start.saturating_add(n).saturating_add(TEXT_GAP);
+        }
+        // Best section per stem: sections in order, ties keep the earlier.
+        let mut best: HashMap<String, (f64, u32)> = HashMap::new();
+        for ((stem, j), freq) in in_sections {
+            let weight = section_weight(freq);
+            match best.get_mut(&stem) {
+                Some(b) if weight > b.0 => *b = (weight, j as u32 + 1),
+                Some(_) => {}
+                None => {
+                    best.insert(stem, (weight, j as u32 + 1));
+                }
+            }
+        }
+        for (stem, term) in terms.iter_mut() {
+            term.section = best.get(stem).map(|b| b.1).unwrap_or(0);
+        }
+        let mut surfaces: Vec<String> = surfaces.into_iter().collect();
+        surfaces.sort_unstable();
+        Analysed {
+            lens: tokens.map(norm),
+            terms,
+            surfaces,
+        }
+    }
+
+    /// A page's data from its record, with its field lengths and terms
+    /// (numbered: new stems are created, with no pages yet).
+    fn page_from_record(
+        &mut self,
+        page: &PageRecord,
+    ) -> (PageData, [u32; PAGE_FIELDS], Vec<PageTerm>) {
+        let texts = page_texts(page);
+        let anchored: Vec<bool> = page.sections.iter().map(|s| s.anchor.is_some()).collect();
+        let analysed = self.analyse(&texts, &anchored);
+        let mut terms: Vec<PageTerm> = analysed
+            .terms
+            .into_iter()
+            .map(|(stem, mut t)| {
+                t.stem = self.stem_id(&stem);
+                t
+            })
+            .collect();
+        terms.sort_by_key(|t| t.stem);
+        let version = self.next_version();
+        let data = PageData {
+            url: page.url.clone(),
+            title: page.title.clone(),
+            description: page.description.clone(),
+            lead: lead(page, LEAD_CHARS),
+            taxonomies: page.taxonomies.clone(),
+            sections: page
+                .sections
+                .iter()
+                .map(|s| (s.anchor.clone(), s.heading.clone()))
+                .collect(),
+            stems: terms.iter().map(|t| t.stem).collect(),
+            surfaces: analysed.surfaces,
+            version,
+        };
+        (data, analysed.lens, terms)
+    }
+
+    /// The model of `pages` (sorted as [`crate::build`] sorts them), without
+    /// tantivy.
+    pub(crate) fn from_records(lang: &str, pages: &[&PageRecord], top_pages: usize) -> Model {
+        let mut model = Model::empty(lang, top_pages);
+        for record in pages {
+            let (data, lens, terms) = model.page_from_record(record);
+            let ordinal = model.pages.len() as u32;
+            for t in &terms {
+                model.stems[t.stem as usize].push(ordinal, t);
+            }
+            model.push_page(data, lens);
+        }
+        model.finish_vocabulary();
+        model.facets = facets_of(&model.pages);
+        model
+    }
+
+    /// Adds a page (as the next ordinal) to the surfaces and sums; its
+    /// stems are the caller's.
+    fn push_page(&mut self, data: PageData, lens: [u32; PAGE_FIELDS]) {
+        let ordinal = self.pages.len() as u32;
+        for s in &data.surfaces {
+            self.count_surface(s, 1);
+        }
+        for (sum, len) in self.sums.iter_mut().zip(lens) {
+            *sum += len as u64;
+        }
+        self.by_url.insert(data.url.clone(), ordinal);
+        self.pages.push(data);
+        self.lens.push(lens);
+    }
+
+    fn count_surface(&mut self, surface: &str, delta: i64) {
+        if let Some(s) = self.surfaces.get_mut(surface) {
+            s.pages = (s.pages as i64 + delta).max(0) as u32;
+            return;
+        }
+        if delta > 0 {
+            let stem = self.stem_of(surface).map(|name| self.stem_id(&name));
+            self.surfaces.insert(
+                surface.to_string(),
+                Surface {
+                    stem,
+                    pages: delta as u32,
+                },
+            );
+        }
+    }
+
+    /// Sorts the vocabulary once every page is in.
+    fn finish_vocabulary(&mut self) {
+        let mut words: Vec<String> = self.surfaces.keys().cloned().collect();
+        words.extend(
+            self.analyzer
+                .lang()
+                .stop_words()
+                .iter()
+                .map(|w| w.to_string()),
+        );
+        words.sort_unstable();
+        words.dedup();
+        self.words = words;
+        self.stems_of_words();
+    }
+
+    fn stems_of_words(&mut self) {
+        self.words_version = self.next_version();
+        self.word_stems = self
+            .words
+            .iter()
+            .map(|w| self.surfaces.get(w).and_then(|s| s.stem))
+            .collect();
+    }
+
+    /// The model of a tantivy index: field lengths, frequencies and best
+    /// sections from tantivy's postings and field norms; display fields,
+    /// surface words and positions from what each page stored.
+    pub(crate) fn from_view(view: &IndexView, lang: &str) -> Result<Model, Error> {
+        let mut model = Model::empty(lang, view.top_pages());
+        let lens = view.page_lengths();
+        // Display fields, surface words and positions.
+        let mut positions: Vec<BTreeMap<u32, Vec<u32>>> = Vec::with_capacity(lens.len());
+        for page in 0..lens.len() as u32 {
+            let stored = view.stored(page)?;
+            let anchored: Vec<bool> = stored.sections.iter().map(|s| s.0.is_some()).collect();
+            let analysed = model.analyse(&stored.texts, &anchored);
+            let mut by_stem = BTreeMap::new();
+            for (stem, t) in analysed.terms {
+                let id = model.stem_id(&stem);
+                by_stem.insert(id, t.positions);
+            }
+            positions.push(by_stem);
+            let version = model.next_version();
+            let data = PageData {
+                url: stored.url,
+                title: stored.title,
+                description: stored.description,
+                lead: stored.lead,
+                taxonomies: stored.taxonomies,
+                sections: stored.sections,
+                stems: Vec::new(),
+                surfaces: analysed.surfaces,
+                version,
+            };
+            model.push_page(data, lens[page as usize]);
+        }
+        // Frequencies and sections from tantivy, stem by stem.
+        for id in 0..model.stems.len() as u32 {
+            let name = model.stems[id as usize].name.clone();
+            let raw: Vec<RawPosting> = view.raw_postings(&name)?;
+            for r in raw {
+                let Some(page) = model.pages.get_mut(r.page as usize) else {
+                    continue;
+                };
+                page.stems.push(id);
+                let term = PageTerm {
+                    stem: id,
+                    freq: r.freq,
+                    section: r.section,
+                    positions: positions[r.page as usize].remove(&id).unwrap_or_default(),
+                };
+                model.stems[id as usize].push(r.page, &term);
+            }
+        }
+        model.finish_vocabulary();
+        model.facets = view.facets()?;
+        Ok(model)
+    }
+
+    /// Number of pages.
+    pub(crate) fn page_count(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// The averages scores use (see [`scoring_average`]).
+    pub(crate) fn averages(&self) -> [f64; PAGE_FIELDS] {
+        let n = self.pages.len() as u64;
+        std::array::from_fn(|i| scoring_average(self.sums[i], n))
+    }
+
+    /// The raw postings of a stem.
+    pub(crate) fn raw_postings(&self, stem: u32) -> Vec<RawPosting> {
+        self.stems[stem as usize]
+            .entries
+            .iter()
+            .map(|e| RawPosting {
+                page: e.page,
+                freq: e.freq,
+                lens: self.lens[e.page as usize],
+                section: e.section,
+            })
+            .collect()
+    }
+
+    /// Whether every record is a page of the model (by URL).
+    pub(crate) fn knows(&self, records: &[&PageRecord]) -> bool {
+        records.iter().all(|r| self.by_url.contains_key(&r.url))
+    }
+
+    /// Replaces pages by new versions of themselves (the same language and
+    /// URL). `false`, with nothing changed, when a page is not in the model:
+    /// pages that come or go need a model built anew.
+    pub(crate) fn replace(&mut self, records: &[&PageRecord]) -> bool {
+        if !self.knows(records) {
+            return false;
+        }
+        let mut taxonomies_changed = false;
+        let mut added_words: Vec<String> = Vec::new();
+        let mut removed_words: Vec<String> = Vec::new();
+        for record in records {
+            let ordinal = self.by_url[&record.url];
+            let (new, lens, terms) = self.page_from_record(record);
+            let old = std::mem::replace(&mut self.pages[ordinal as usize], new);
+            let old_lens = std::mem::replace(&mut self.lens[ordinal as usize], lens);
+            // Stems: out of the old ones, into the new ones.
+            for &s in &old.stems {
+                self.stems[s as usize].remove(ordinal);
+            }
+            for t in &terms {
+                self.stems[t.stem as usize].insert(ordinal, t);
+            }
+            for s in old
+                .stems
+                .iter()
+                .copied()
+                .chain(terms.iter().map(|t| t.stem))
+            {
+                let version = self.next_version();
+                let stem = &mut self.stems[s as usize];
+                stem.version = version;
+                if !stem.dirty.contains(&ordinal) {
+                    stem.dirty.push(ordinal);
+                }
+            }
+            for ((sum, old), new) in self.sums.iter_mut().zip(old_lens).zip(lens) {
+                *sum = *sum - old as u64 + new as u64;
+            }
+            // Surface words.
+            let new_surfaces = self.pages[ordinal as usize].surfaces.clone();
+            for s in &old.surfaces {
+                self.count_surface(s, -1);
+            }
+            for s in &new_surfaces {
+                let known = self.surfaces.get(s).is_some_and(|x| x.pages > 0);
+                self.count_surface(s, 1);
+                if !known {
+                    added_words.push(s.clone());
+                }
+            }
+            for s in &old.surfaces {
+                if self.surfaces.get(s).is_some_and(|x| x.pages == 0) {
+                    removed_words.push(s.clone());
+                }
+            }
+            if old.taxonomies != self.pages[ordinal as usize].taxonomies {
+                taxonomies_changed = true;
+            }
+        }
+        // The vocabulary: words no page has any more leave (stop words stay),
+        // new ones come in.
+        let stop = self.analyzer.lang();
+        let gone: HashSet<&str> = removed_words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| {
+                self.surfaces.get(*w).is_some_and(|x| x.pages == 0) && !stop.is_stop_word(w)
+            })
+            .collect();
+        let mut fresh: Vec<&str> = added_words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| self.words.binary_search_by(|x| x.as_str().cmp(w)).is_err())
+            .collect();
+        fresh.sort_unstable();
+        fresh.dedup();
+        if !gone.is_empty() || !fresh.is_empty() {
+            let old = std::mem::take(&mut self.words);
+            let mut merged = Vec::with_capacity(old.len() + fresh.len());
+            let mut fresh = fresh.into_iter().peekable();
+            for w in old {
+                if gone.contains(w.as_str()) {
+                    continue;
+                }
+                while let Some(f) = fresh.peek()
+                    && *f < w.as_str()
+                {
+                    merged.push(f.to_string());
+                    fresh.next();
+                }
+                merged.push(w);
+            }
+            merged.extend(fresh.map(str::to_string));
+            self.words = merged;
+            self.stems_of_words();
+        }
+        self.surfaces.retain(|_, s| s.pages > 0);
+        if taxonomies_changed {
+            self.facets = facets_of(&self.pages);
+        }
+        true
+    }
+}
+
+/// Taxonomy to value to sorted pages, as tantivy's facets give them.
+fn facets_of(pages: &[PageData]) -> BTreeMap<String, BTreeMap<String, Vec<u32>>> {
+    let mut out: BTreeMap<String, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
+    for (ordinal, page) in pages.iter().enumerate() {
+        for (taxonomy, values) in &page.taxonomies {
+            for value in values {
+                // As the index stores it: a facet path of two parts.
+                let facet = Facet::from_path([taxonomy.as_str(), value.as_str()]);
+                let path = facet.to_path();
+                if path.len() != 2 {
+                    continue;
+                }
+                let list = out
+                    .entry(path[0].to_string())
+                    .or_default()
+                    .entry(path[1].to_string())
+                    .or_default();
+                if list.last() != Some(&(ordinal as u32)) {
+                    list.push(ordinal as u32);
+                }
+            }
+        }
+    }
+    out
+}
