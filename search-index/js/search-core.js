@@ -36,7 +36,7 @@
   var MAX_CANDIDATES = 64;
   var MAX_WORD_CHARS = 40;
   var EXACT = 8, PREFIX_W = 6, PREFIX_AFTER_EXACT = 3, TYPO = 4;
-  var FORMAT = 3;
+  var FORMAT = 4;
   /* The key index for typos across shards (search-index/src/keys.rs). */
   var KEY_DELETIONS = 2, MAX_EXTRA_SHARDS = 3, BUCKETS = 9, ENTRY_MARKS = "!#$%&'()*+,./:;<=>?@[]^`{|}~";
 
@@ -985,7 +985,8 @@
   /** The document-table file that holds a page (when the table is not in meta). */
   function docChunk(meta, page) {
     var d = meta.docs;
-    return meta.lang + '/d-' + d.hash + '-' + Math.floor(page / d.per) + '.js';
+    var n = Math.floor(page / d.per);
+    return meta.lang + '/d-' + d.hashes[Math.floor(n / d.group)] + '-' + n + '.js';
   }
 
   Index.prototype.present = function (meta, answer, offset, limit) {

@@ -25,7 +25,7 @@ pub const PREFIX: &str = "__gcaSearchData(";
 pub const SUFFIX: &str = ");\n";
 
 /// Version of the export format, in `meta.format`.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 /// Shortest last word that is expanded as a prefix.
 pub const PREFIX_MIN: usize = 3;
 /// Longest excerpt of a display record, in characters (a longer one is cut
@@ -859,6 +859,13 @@ fn key_shards(model: &mut Model, shard_starts: &[String], config: &SearchConfig)
 }
 
 /// One name for many files: a hash of their hashes.
+/// How many consecutive document-table chunks share one name hash: 64, or
+/// more on tables of over 4,096 chunks, so that `meta.js` lists at most
+/// about 64 hashes.
+pub(crate) fn doc_group(chunks: usize) -> usize {
+    chunks.div_ceil(64).max(64)
+}
+
 fn combined_hash<'a>(hashes: impl Iterator<Item = &'a [u8; 32]>) -> String {
     let mut h = blake3::Hasher::new();
     for x in hashes {
@@ -1157,11 +1164,18 @@ pub(crate) fn export(
             chunks.push(e);
         }
         model.cache.chunks = kept;
-        let docs_hash = combined_hash(chunks.iter().map(|c| &c.hash));
-        docs = json!({ "hash": docs_hash, "per": per, "count": chunks.len() });
+        // Each group of consecutive chunks is named by a hash of its own, so
+        // an edit renames one group's files, not the whole table, and a
+        // reader's cached chunks outlive most changes to the site.
+        let group = doc_group(chunks.len());
+        let hashes: Vec<String> = chunks
+            .chunks(group)
+            .map(|g| combined_hash(g.iter().map(|c| &c.hash)))
+            .collect();
+        docs = json!({ "per": per, "count": chunks.len(), "group": group, "hashes": hashes });
         for (n, c) in chunks.iter().enumerate() {
             files.push(ExportFile {
-                path: format!("{lang}/d-{docs_hash}-{n}.js"),
+                path: format!("{lang}/d-{}-{n}.js", hashes[n / group]),
                 bytes: c.bytes.clone(),
             });
         }

@@ -97,8 +97,8 @@ pub struct SearchConfig {
     /// records travel in the term's shard (within `records_percent`) and a
     /// result's anchors point to the best section of a top page.
     pub top_pages: usize,
-    /// Bytes of display records in the shards, as a percentage of the
-    /// bytes of postings; the terms on the most pages get theirs first.
+    /// A term's top pages' display records ride in its shard when their
+    /// bytes are at most this percentage of the term's postings' bytes.
     pub records_percent: usize,
     /// A document table of at most this many bytes goes into `meta.js`
     /// whole (and no shard carries records).

@@ -197,8 +197,10 @@ fn records(v: &Value, pages: bool) -> Result<Vec<(u32, Record)>, DecodeError> {
 /// Where the document table is, when it is not in `meta.js`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocTable {
-    /// The hash in the chunks' names.
-    pub hash: String,
+    /// The hash in the names of each group of chunks.
+    pub hashes: Vec<String>,
+    /// Consecutive chunks per group.
+    pub group: u32,
     /// Pages per chunk.
     pub per: u32,
     /// Number of chunks.
@@ -286,16 +288,27 @@ impl Meta {
         };
         let docs = match field(&v, "docs")? {
             Value::Null => None,
-            d => Some(DocTable {
-                hash: name_part(field(d, "hash")?, "docs.hash")?,
-                per: u32_of(number(field(d, "per")?, "docs.per")?, "docs.per")?,
-                count: u32_of(number(field(d, "count")?, "docs.count")?, "docs.count")?,
-            }),
+            d => {
+                let mut hashes = Vec::new();
+                for h in array(field(d, "hashes")?, "docs.hashes")? {
+                    hashes.push(name_part(h, "docs.hashes")?);
+                }
+                Some(DocTable {
+                    hashes,
+                    group: u32_of(number(field(d, "group")?, "docs.group")?, "docs.group")?,
+                    per: u32_of(number(field(d, "per")?, "docs.per")?, "docs.per")?,
+                    count: u32_of(number(field(d, "count")?, "docs.count")?, "docs.count")?,
+                })
+            }
         };
         match (&table, &docs) {
             (Some(t), None) if t.len() == pages as usize => {}
             (None, Some(d))
-                if d.per > 0 && u64::from(d.per) * u64::from(d.count) >= u64::from(pages) => {}
+                if d.per > 0
+                    && d.group > 0
+                    && u64::from(d.per) * u64::from(d.count) >= u64::from(pages)
+                    && d.hashes.len() as u64 == u64::from(d.count).div_ceil(u64::from(d.group)) => {
+            }
             _ => return err("no document table for the pages"),
         }
         let mut facets = Vec::new();
@@ -381,12 +394,9 @@ impl Meta {
     /// when the table is chunked.
     pub fn doc_chunk_path(&self, page: u32) -> Option<String> {
         let d = self.docs.as_ref()?;
-        Some(format!(
-            "{}/d-{}-{}.js",
-            self.lang,
-            d.hash,
-            page / d.per.max(1)
-        ))
+        let n = page / d.per.max(1);
+        let hash = d.hashes.get((n / d.group.max(1)) as usize)?;
+        Some(format!("{}/d-{hash}-{n}.js", self.lang))
     }
 
     /// Path under `search/` of the facet file, if there is one.

@@ -62,7 +62,8 @@ fn same_pages_any_order_same_bytes() {
     }
     assert!(paths(&first).contains(&"en/meta.js"));
     assert!(paths(&first).contains(&"zh/meta.js"));
-    // Document-table chunks of a language share one hash of the whole table.
+    // Document-table chunks of a language share one hash while they are
+    // fewer than a group (64 chunks).
     let doc_hashes: std::collections::BTreeSet<&str> = first
         .iter()
         .filter(|f| f.path.starts_with("en/d-"))

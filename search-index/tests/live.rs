@@ -243,3 +243,54 @@ fn an_edit_encodes_again_only_the_key_shards_it_touches() {
         assert!(!has_key(&again, key), "{key} went");
     }
 }
+
+/// An edited page renames only the document-table chunks of its group: a
+/// reader's cached chunks of the rest of the site stay valid.
+#[test]
+fn an_edit_renames_only_its_group_of_document_chunks() {
+    let mut rng = Lcg(5);
+    let mut pages = generated_pages(600, &mut rng);
+    let config = SearchConfig {
+        doc_chunk_pages: 4,
+        table_bytes: 0,
+        ..SearchConfig::default()
+    };
+    let chunks = |files: &[ExportFile]| -> std::collections::BTreeMap<usize, (String, Vec<u8>)> {
+        files
+            .iter()
+            .filter(|f| f.path.starts_with("en/d-"))
+            .map(|f| {
+                let n: usize = f
+                    .path
+                    .rsplit('-')
+                    .next()
+                    .unwrap()
+                    .trim_end_matches(".js")
+                    .parse()
+                    .unwrap();
+                (n, (f.path.clone(), f.bytes.to_vec()))
+            })
+            .collect()
+    };
+    let before = chunks(&built(&pages, &config));
+    assert_eq!(before.len(), 150, "600 pages in chunks of 4");
+    // Page 300 is in chunk 75, of the second group (chunks 64 to 127).
+    pages[300].title = "A retitled page".into();
+    let after = chunks(&built(&pages, &config));
+    assert_eq!(before.len(), after.len());
+    for (n, (path, bytes)) in &before {
+        let (new_path, new_bytes) = &after[n];
+        if (64..128).contains(n) {
+            assert_ne!(path, new_path, "chunk {n} is in the edited group");
+        } else {
+            assert_eq!(path, new_path, "chunk {n} is outside the edited group");
+        }
+        assert_eq!(bytes == new_bytes, *n != 75, "only chunk 75 holds the page");
+    }
+    // The reader finds the page in its renamed chunk.
+    let dir = tempfile::tempdir().unwrap();
+    let files = search_index::build(dir.path(), &pages, &config).unwrap();
+    let meta = files.iter().find(|f| f.path == "en/meta.js").unwrap();
+    let meta = search_index::shards::Meta::parse(&meta.bytes).unwrap();
+    assert_eq!(meta.doc_chunk_path(300).unwrap(), after[&75].0);
+}
