@@ -266,8 +266,10 @@ fn host_files_cover_every_url_once_and_list_aliases() {
     build_ok(&site, &out, "https://example.org/gca/");
     let rules = check_headers(&out, "/gca/");
     // One rule per kind of file, not per file: the site has hundreds of
-    // files (about 60 search files) and Cloudflare Pages reads 100 rules.
-    assert!(rules <= 50, "{rules} rules in _headers");
+    // files (about 100 search files) and Cloudflare Pages reads 100 rules.
+    // Six languages with five kinds of search files each make most of the
+    // 52 rules.
+    assert!(rules <= 60, "{rules} rules in _headers");
 
     let redirects = read(&out, "_redirects");
     let lines: Vec<&str> = redirects.lines().filter(|l| !l.starts_with('#')).collect();
