@@ -68,8 +68,9 @@ fn clean_build(root: &Path) -> Option<Output> {
 }
 
 fn served(session: &Session) -> Output {
-    session
-        .output()
+    let output = session.output();
+    let output = output.read().unwrap();
+    output
         .iter()
         .map(|(k, v)| (k.clone(), v.to_vec()))
         .collect()

@@ -24,7 +24,7 @@ use tiny_http::{Header, Method, Request, Response};
 
 use crate::config::Config;
 use crate::error::Diagnostic;
-use crate::site::{MemoryOutput, Session};
+use crate::site::{Session, SharedOutput};
 use live::{Event, Status};
 use paths::Resolved;
 
@@ -100,7 +100,7 @@ type Logger = Box<dyn Fn(&LogEvent<'_>) + Send + Sync>;
 /// What is being served.
 struct Served {
     /// The last good build, if any.
-    output: Option<Arc<MemoryOutput>>,
+    output: Option<SharedOutput>,
     /// Goes up with each good build.
     generation: u64,
     /// Errors of the last build, when it failed.
@@ -130,7 +130,7 @@ impl Shared {
         let event = match result {
             Ok(rebuild) => {
                 let output = session.output();
-                let files = output.len();
+                let files = session.file_count();
                 let generation = {
                     let mut s = self.served.write().unwrap_or_else(|p| p.into_inner());
                     s.output = Some(output);
@@ -450,12 +450,26 @@ fn handle(shared: &Shared, request: Request) {
         );
         return;
     };
-    match paths::resolve(&target, |k| output.contains_key(k)) {
+    // The read lock only for the lookup: a rebuild waits for no response.
+    let (resolved, bytes, not_found_page) = {
+        let output = output.read().unwrap_or_else(|p| p.into_inner());
+        let resolved = paths::resolve(&target, |k| output.contains_key(k));
+        let bytes = match &resolved {
+            Resolved::File(key) => output.get(key).cloned(),
+            _ => None,
+        };
+        let page = match &resolved {
+            Resolved::NotFound => output.get("404.html").cloned(),
+            _ => None,
+        };
+        (resolved, bytes, page)
+    };
+    match resolved {
         Resolved::File(key) => {
-            let bytes = &output[&key];
+            let bytes = bytes.unwrap_or_default();
             let content_type = paths::content_type(&key);
             let body = if content_type.starts_with("text/html") {
-                live::inject(bytes, generation)
+                live::inject(&bytes, generation)
             } else {
                 bytes.to_vec()
             };
@@ -468,12 +482,12 @@ fn handle(shared: &Shared, request: Request) {
             format!("See {location}\n").into_bytes(),
             &[("Location", &location)],
         ),
-        Resolved::NotFound => not_found(request, Some(&output), generation),
+        Resolved::NotFound => not_found(request, not_found_page.as_ref(), generation),
     }
 }
 
-fn not_found(request: Request, output: Option<&MemoryOutput>, generation: u64) {
-    match output.and_then(|o| o.get("404.html")) {
+fn not_found(request: Request, page: Option<&Arc<[u8]>>, generation: u64) {
+    match page {
         Some(page) => respond(
             request,
             404,

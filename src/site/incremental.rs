@@ -687,12 +687,13 @@ fn apply_with(
     timer.lap("incremental: feeds");
     if edits.iter().any(|e| e.updated_changed) {
         r.write_sitemap(sink, &mut diags);
+        timer.lap("incremental: sitemap");
     }
     let mut api_entries = None;
     if !light.is_empty() {
         let only: HashSet<usize> = light.iter().copied().collect();
         api_entries = Some(r.write_api(sink, Some((&memo.api_entries, &only)), &mut diags));
-        timer.lap("incremental: sitemap and API");
+        timer.lap("incremental: API");
     }
     diags.check()?;
     let (live, search_files) = search?;

@@ -23,7 +23,7 @@ use crate::markdown::Rendered;
 use crate::templates::TemplateSource;
 use render::Renderer;
 pub use render::html_ids;
-pub use session::{MemoryOutput, Rebuild, Session};
+pub use session::{MemoryOutput, Rebuild, Session, SharedOutput};
 use timer::Timer;
 use writer::{DirSink, Sink, Staging};
 

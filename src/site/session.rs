@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::render::Memo;
 use super::{Site, incremental, writer};
@@ -11,6 +11,19 @@ use crate::error::{Diagnostic, Result};
 /// The files of a build held in memory: path under the output to bytes.
 pub type MemoryOutput = BTreeMap<String, Arc<[u8]>>;
 
+/// The served output, shared with the threads that answer requests. A
+/// rebuild changes it in place, under the write lock, once it succeeded;
+/// a request holds the read lock only to look a file up.
+pub type SharedOutput = Arc<RwLock<MemoryOutput>>;
+
+fn read(output: &RwLock<MemoryOutput>) -> RwLockReadGuard<'_, MemoryOutput> {
+    output.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write(output: &RwLock<MemoryOutput>) -> RwLockWriteGuard<'_, MemoryOutput> {
+    output.write().unwrap_or_else(|p| p.into_inner())
+}
+
 /// A site kept loaded between builds, for `gca serve`: each rebuild renders
 /// into memory, and the previous output stays available until a rebuild
 /// succeeds.
@@ -18,7 +31,7 @@ pub struct Session {
     root: PathBuf,
     base_url: Option<String>,
     drafts: bool,
-    output: Arc<MemoryOutput>,
+    output: SharedOutput,
     /// The site and what its last full render kept, for incremental rebuilds
     /// (the search index among it, in memory).
     live: Option<(Site, Memo)>,
@@ -43,7 +56,7 @@ impl Session {
             root,
             base_url,
             drafts,
-            output: Arc::new(MemoryOutput::new()),
+            output: SharedOutput::default(),
             live: None,
         }
     }
@@ -72,24 +85,35 @@ impl Session {
             let mut timer = super::timer::Timer::new();
             let files = sink.files.into_inner().unwrap_or_else(|p| p.into_inner());
             // What changed is what was written with other bytes, and what
-            // went: no need to compare the whole output.
-            let mut new: MemoryOutput = (*self.output).clone();
+            // went: no need to compare the whole output. The served map is
+            // changed in place, without a copy of its thousands of paths.
             let mut changed: Vec<String> = Vec::new();
-            for path in applied.removed {
-                if new.remove(&path).is_some() {
-                    changed.push(path);
+            let mut put: Vec<(String, Arc<[u8]>)> = Vec::new();
+            let mut gone: Vec<String> = Vec::new();
+            {
+                let old = read(&self.output);
+                for path in applied.removed {
+                    if old.contains_key(&path) {
+                        changed.push(path.clone());
+                        gone.push(path);
+                    }
+                }
+                for (k, v) in files {
+                    if old.get(&k).is_none_or(|o| *o != v) {
+                        changed.push(k.clone());
+                        put.push((k, v));
+                    }
                 }
             }
-            for (k, v) in files {
-                let same = new.get(&k).is_some_and(|old| *old == v);
-                if !same {
-                    changed.push(k.clone());
-                    new.insert(k, v);
+            {
+                let mut out = write(&self.output);
+                for k in gone {
+                    out.remove(&k);
                 }
+                out.extend(put);
             }
             changed.sort();
             changed.dedup();
-            self.output = Arc::new(new);
             timer.lap("incremental: output swapped");
             return Ok(Rebuild {
                 changed,
@@ -109,19 +133,18 @@ impl Session {
 
     /// Makes `new` the served output; returns what changed.
     fn swap(&mut self, new: MemoryOutput, warnings: Vec<Diagnostic>, full: bool) -> Rebuild {
-        let mut diff: Vec<String> = new
-            .iter()
-            .filter(|(k, v)| self.output.get(*k).is_none_or(|old| old != *v))
-            .map(|(k, _)| k.clone())
-            .collect();
-        diff.extend(
-            self.output
-                .keys()
-                .filter(|k| !new.contains_key(*k))
-                .cloned(),
-        );
+        let mut diff: Vec<String> = {
+            let old = read(&self.output);
+            let mut diff: Vec<String> = new
+                .iter()
+                .filter(|(k, v)| old.get(*k).is_none_or(|o| o != *v))
+                .map(|(k, _)| k.clone())
+                .collect();
+            diff.extend(old.keys().filter(|k| !new.contains_key(*k)).cloned());
+            diff
+        };
         diff.sort();
-        self.output = Arc::new(new);
+        *write(&self.output) = new;
         Rebuild {
             changed: diff,
             warnings,
@@ -129,8 +152,13 @@ impl Session {
         }
     }
 
-    /// The last successful output.
-    pub fn output(&self) -> Arc<MemoryOutput> {
+    /// The last successful output, which later rebuilds update in place.
+    pub fn output(&self) -> SharedOutput {
         self.output.clone()
+    }
+
+    /// How many files the last successful output holds.
+    pub fn file_count(&self) -> usize {
+        read(&self.output).len()
     }
 }
