@@ -26,6 +26,7 @@ pub struct ServeArgs {
 
 /// Builds, serves and rebuilds on changes until interrupted.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    crate::keep_freed_memory();
     let colour = super::use_colour();
     if !args.interface.is_loopback() {
         super::print_diagnostic(
