@@ -442,3 +442,32 @@ fn gca_search_reads_the_index_of_a_build() {
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["results"][0]["url"], "news/first/", "{json}");
 }
+
+/// `gca build --root .` in a site folder finds the theme beside the folder,
+/// as it does for `--root site` run from the folder above.
+#[test]
+fn a_theme_beside_the_site_is_found_from_inside_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    std::fs::create_dir_all(site.join("content")).unwrap();
+    std::fs::write(
+        site.join("config.toml"),
+        "title = \"Beside\"\nbase_url = \"https://example.org/\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("content/_index.md"),
+        "+++\ntitle = \"Home\"\n+++\n",
+    )
+    .unwrap();
+    std::fs::write(site.join("content/a.md"), "# A page\n\nText.\n").unwrap();
+    copy_dir(&repo().join("themes/gca"), &tmp.path().join("themes/gca"));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gca"))
+        .args(["build", "--root", ".", "--output", "../out"])
+        .current_dir(&site)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(tmp.path().join("out/a/index.html").is_file());
+}

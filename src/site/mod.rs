@@ -109,7 +109,10 @@ pub struct Site {
 
 /// Finds the theme folder: `<root>/themes/<name>`, else `<root>/../themes/<name>`.
 pub fn find_theme(root: &Path, name: &str) -> Option<PathBuf> {
+    // `--root .` (or `..`) has no name: its parent is found by `..`, not by
+    // dropping the last part.
     let beside = match root.parent() {
+        _ if root.file_name().is_none() => root.join("..").join("themes"),
         Some(p) if !p.as_os_str().is_empty() => p.join("themes"),
         Some(_) => PathBuf::from("themes"),
         None => root.join("..").join("themes"),
