@@ -470,4 +470,17 @@ fn a_theme_beside_the_site_is_found_from_inside_it() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(tmp.path().join("out/a/index.html").is_file());
+    // Into a folder inside the site, given relative to it: the second
+    // build is skipped (the output is not taken for an input).
+    for round in 0..2 {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_gca"))
+            .args(["build", "--root", ".", "--output", "public"])
+            .current_dir(&site)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{stderr}");
+        assert_eq!(stderr.contains("Nothing changed"), round == 1, "{stderr}");
+    }
 }

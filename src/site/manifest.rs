@@ -55,6 +55,13 @@ fn times(meta: &std::fs::Metadata) -> (i128, i128) {
 
 /// Every file under `dirs` (sorted), skipping hidden files and `skip`.
 fn list(dirs: &[PathBuf], skip: &[PathBuf]) -> Vec<PathBuf> {
+    // Skipped folders are compared by absolute path too: `--root .` walks
+    // `./out` where the output was given as `out`.
+    let skip_absolute: Vec<PathBuf> = skip.iter().map(|s| absolute(s)).collect();
+    let skipped = |e: &walkdir::DirEntry| {
+        skip.iter().any(|s| e.path() == s)
+            || (e.file_type().is_dir() && skip_absolute.contains(&absolute(e.path())))
+    };
     let mut out = Vec::new();
     for dir in dirs {
         if dir.is_file() {
@@ -65,8 +72,7 @@ fn list(dirs: &[PathBuf], skip: &[PathBuf]) -> Vec<PathBuf> {
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
-                (e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
-                    && !skip.iter().any(|s| e.path() == s)
+                (e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')) && !skipped(e)
             })
             .flatten()
         {
