@@ -462,25 +462,24 @@ fn a_theme_beside_the_site_is_found_from_inside_it() {
     .unwrap();
     std::fs::write(site.join("content/a.md"), "# A page\n\nText.\n").unwrap();
     copy_dir(&repo().join("themes/gca"), &tmp.path().join("themes/gca"));
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gca"))
-        .args(["build", "--root", ".", "--output", "../out"])
-        .current_dir(&site)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(tmp.path().join("out/a/index.html").is_file());
-    // Into a folder inside the site, given relative to it: the second
-    // build is skipped (the output is not taken for an input).
-    for round in 0..2 {
+    // Builds from inside the site into `output`; returns what it printed.
+    let build_into = |output: &str| -> String {
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_gca"))
-            .args(["build", "--root", ".", "--output", "public"])
+            .args(["build", "--root", ".", "--output", output])
             .current_dir(&site)
             .env("NO_COLOR", "1")
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&o.stderr);
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
         assert!(o.status.success(), "{stderr}");
+        stderr
+    };
+    build_into("../out");
+    assert!(tmp.path().join("out/a/index.html").is_file());
+    // Into a folder inside the site, given relative to it: the second
+    // build is skipped (the output is not taken for an input).
+    for round in 0..2 {
+        let stderr = build_into("public");
         assert_eq!(stderr.contains("Nothing changed"), round == 1, "{stderr}");
     }
 }
