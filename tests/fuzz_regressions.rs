@@ -72,6 +72,11 @@ fn the_search_shards_seeds_are_real_exported_files() {
     };
     let meta = Meta::parse(&read("seed-meta-zh")).unwrap();
     assert_eq!(meta.lang, "zh");
+    // A chunked document table in two groups of chunks (export format 4).
+    let chunked = Meta::parse(&read("seed-meta-chunked")).unwrap();
+    let docs = chunked.docs.as_ref().unwrap();
+    assert_eq!((docs.count, docs.group, docs.hashes.len()), (75, 64, 2));
+    assert_ne!(chunked.doc_chunk_path(0), chunked.doc_chunk_path(299));
     assert!(
         !Shard::parse(&read("seed-shard-raw"))
             .unwrap()
