@@ -14,6 +14,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::schema::Facet;
 
@@ -69,6 +71,8 @@ pub(crate) struct StemEntry {
 /// page of each stem it encodes again).
 #[derive(Debug, Clone)]
 pub(crate) struct StemData {
+    /// Read by the tantivy cross-check (`from_view_read_back`).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub name: String,
     /// By page.
     pub entries: Vec<StemEntry>,
@@ -234,6 +238,84 @@ struct Analysed {
     surfaces: Vec<String>,
 }
 
+/// Pages analysed in parallel at a time: enough to keep every core busy,
+/// few enough that their analyses held at once stay small.
+const ANALYSIS_CHUNK: usize = 2048;
+
+/// What [`Model::analyse`] does, with the stems cache given: pages are
+/// analysed in parallel, each thread with a cache of its own.
+fn analyse_texts(
+    analyzer: &Analyzer,
+    cache: &mut HashMap<String, Option<String>>,
+    texts: &[String],
+    anchored: &[bool],
+) -> Analysed {
+    let mut stem_of = |surface: &str| -> Option<String> {
+        if let Some(s) = cache.get(surface) {
+            return s.clone();
+        }
+        let s = analyzer.term(surface);
+        if cache.len() < 500_000 {
+            cache.insert(surface.to_string(), s.clone());
+        }
+        s
+    };
+    let mut tokens = [0u32; PAGE_FIELDS];
+    let mut terms: BTreeMap<String, PageTerm> = BTreeMap::new();
+    // (stem, section) -> frequencies in heading, text, code
+    let mut in_sections: BTreeMap<(String, usize), [u32; 3]> = BTreeMap::new();
+    let mut surfaces: HashSet<String> = HashSet::new();
+    let mut start = 0u32;
+    for (k, text) in texts.iter().enumerate() {
+        let (field, section) = text_place(k);
+        let found = words(text);
+        let n = found.len() as u32;
+        for w in found {
+            let at = start.saturating_add(w.position as u32);
+            let stem = stem_of(&w.text);
+            surfaces.insert(w.text);
+            let Some(stem) = stem else { continue };
+            tokens[field] += 1;
+            if let Some((j, kind)) = section
+                && anchored.get(j).copied().unwrap_or(false)
+            {
+                in_sections.entry((stem.clone(), j)).or_default()[kind] += 1;
+            }
+            let term = terms.entry(stem).or_insert_with(|| PageTerm {
+                stem: 0,
+                freq: [0; PAGE_FIELDS],
+                section: 0,
+                positions: Vec::new(),
+            });
+            term.freq[field] += 1;
+            term.positions.push(at);
+        }
+        start = start.saturating_add(n).saturating_add(TEXT_GAP);
+    }
+    // Best section per stem: sections in order, ties keep the earlier.
+    let mut best: HashMap<String, (f64, u32)> = HashMap::new();
+    for ((stem, j), freq) in in_sections {
+        let weight = section_weight(freq);
+        match best.get_mut(&stem) {
+            Some(b) if weight > b.0 => *b = (weight, j as u32 + 1),
+            Some(_) => {}
+            None => {
+                best.insert(stem, (weight, j as u32 + 1));
+            }
+        }
+    }
+    for (stem, term) in terms.iter_mut() {
+        term.section = best.get(stem).map(|b| b.1).unwrap_or(0);
+    }
+    let mut surfaces: Vec<String> = surfaces.into_iter().collect();
+    surfaces.sort_unstable();
+    Analysed {
+        lens: tokens.map(norm),
+        terms,
+        surfaces,
+    }
+}
+
 /// Which page field a text of [`page_texts`] belongs to, and for section
 /// texts which section and which of its fields (heading, text, code).
 fn text_place(k: usize) -> (usize, Option<(usize, usize)>) {
@@ -313,60 +395,7 @@ impl Model {
     /// Surface words, positions, and (as tantivy would count them) field
     /// lengths, frequencies and section weights of a page's texts.
     fn analyse(&mut self, texts: &[String], anchored: &[bool]) -> Analysed {
-        let mut tokens = [0u32; PAGE_FIELDS];
-        let mut terms: BTreeMap<String, PageTerm> = BTreeMap::new();
-        // (stem, section) -> frequencies in heading, text, code
-        let mut in_sections: BTreeMap<(String, usize), [u32; 3]> = BTreeMap::new();
-        let mut surfaces: HashSet<String> = HashSet::new();
-        let mut start = 0u32;
-        for (k, text) in texts.iter().enumerate() {
-            let (field, section) = text_place(k);
-            let found = words(text);
-            let n = found.len() as u32;
-            for w in found {
-                let at = start.saturating_add(w.position as u32);
-                let stem = self.stem_of(&w.text);
-                surfaces.insert(w.text);
-                let Some(stem) = stem else { continue };
-                tokens[field] += 1;
-                if let Some((j, kind)) = section
-                    && anchored.get(j).copied().unwrap_or(false)
-                {
-                    in_sections.entry((stem.clone(), j)).or_default()[kind] += 1;
-                }
-                let term = terms.entry(stem).or_insert_with(|| PageTerm {
-                    stem: 0,
-                    freq: [0; PAGE_FIELDS],
-                    section: 0,
-                    positions: Vec::new(),
-                });
-                term.freq[field] += 1;
-                term.positions.push(at);
-            }
-            start = start.saturating_add(n).saturating_add(TEXT_GAP);
-        }
-        // Best section per stem: sections in order, ties keep the earlier.
-        let mut best: HashMap<String, (f64, u32)> = HashMap::new();
-        for ((stem, j), freq) in in_sections {
-            let weight = section_weight(freq);
-            match best.get_mut(&stem) {
-                Some(b) if weight > b.0 => *b = (weight, j as u32 + 1),
-                Some(_) => {}
-                None => {
-                    best.insert(stem, (weight, j as u32 + 1));
-                }
-            }
-        }
-        for (stem, term) in terms.iter_mut() {
-            term.section = best.get(stem).map(|b| b.1).unwrap_or(0);
-        }
-        let mut surfaces: Vec<String> = surfaces.into_iter().collect();
-        surfaces.sort_unstable();
-        Analysed {
-            lens: tokens.map(norm),
-            terms,
-            surfaces,
-        }
+        analyse_texts(&self.analyzer, &mut self.stem_cache, texts, anchored)
     }
 
     /// A page's data from its record, with its field lengths and terms
@@ -484,6 +513,66 @@ impl Model {
     /// sections from tantivy's postings and field norms; display fields,
     /// surface words and positions from what each page stored.
     pub(crate) fn from_view(view: &IndexView, lang: &str) -> Result<Model, Error> {
+        let mut model = Model::empty(lang, view.top_pages());
+        let lens = view.page_lengths();
+        // Display fields from tantivy's stored documents, field lengths
+        // from its field norms; frequencies, sections and positions from
+        // the analysis that fed its writer (the same words and stems:
+        // reading every stem's postings back cost more than the rest of
+        // the export together). Pages are read and analysed in parallel,
+        // a chunk at a time, then numbered in page order.
+        let pages: Vec<u32> = (0..lens.len() as u32).collect();
+        for chunk in pages.chunks(ANALYSIS_CHUNK) {
+            let analyzer = &model.analyzer;
+            let done: Vec<(crate::index::StoredPage, Analysed)> = chunk
+                .par_iter()
+                .map_init(HashMap::new, |cache, &page| {
+                    let stored = view.stored(page)?;
+                    let anchored: Vec<bool> =
+                        stored.sections.iter().map(|s| s.0.is_some()).collect();
+                    let analysed = analyse_texts(analyzer, cache, &stored.texts, &anchored);
+                    Ok((stored, analysed))
+                })
+                .collect::<Result<_, Error>>()?;
+            for (&page, (stored, analysed)) in chunk.iter().zip(done) {
+                let mut terms: Vec<PageTerm> = analysed
+                    .terms
+                    .into_iter()
+                    .map(|(stem, mut t)| {
+                        t.stem = model.stem_id(&stem);
+                        t
+                    })
+                    .collect();
+                terms.sort_by_key(|t| t.stem);
+                let ordinal = model.pages.len() as u32;
+                for t in &terms {
+                    model.stems[t.stem as usize].push(ordinal, t);
+                }
+                let version = model.next_version();
+                let data = PageData {
+                    url: stored.url,
+                    title: stored.title,
+                    description: stored.description,
+                    lead: stored.lead,
+                    taxonomies: stored.taxonomies,
+                    sections: stored.sections,
+                    stems: terms.iter().map(|t| t.stem).collect(),
+                    surfaces: analysed.surfaces,
+                    version,
+                };
+                model.push_page(data, lens[page as usize]);
+            }
+        }
+        model.finish_vocabulary();
+        model.facets = view.facets()?;
+        Ok(model)
+    }
+
+    /// [`Model::from_view`] with every stem's frequencies and sections read
+    /// back from tantivy's postings instead of taken from the analysis (a
+    /// test holds the two to the same export).
+    #[cfg(test)]
+    pub(crate) fn from_view_read_back(view: &IndexView, lang: &str) -> Result<Model, Error> {
         let mut model = Model::empty(lang, view.top_pages());
         let lens = view.page_lengths();
         // Display fields, surface words and positions.
@@ -693,4 +782,125 @@ fn facets_of(pages: &[PageData]) -> BTreeMap<String, BTreeMap<String, Vec<u32>>>
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use crate::{PageRecord, SearchConfig, SectionRecord};
+
+    /// Pages of words drawn from a small vocabulary, with inflections,
+    /// stop words, headings with anchors and code, so that stems gather
+    /// many surface words and pages share sections' words.
+    fn pages() -> Vec<PageRecord> {
+        let vocabulary = [
+            "security",
+            "secure",
+            "securing",
+            "law",
+            "laws",
+            "legal",
+            "cyber",
+            "crime",
+            "crimes",
+            "criminal",
+            "network",
+            "networks",
+            "the",
+            "of",
+            "and",
+            "incident",
+            "incidents",
+            "response",
+            "responding",
+            "capacity",
+            "building",
+            "built",
+            "cooperation",
+            "cooperate",
+            "international",
+            "national",
+            "strategy",
+            "strategies",
+            "café",
+            "naïve",
+            "résumé",
+            "x509",
+            "tls1",
+            "ipv6",
+        ];
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let text = |n: usize, next: &mut dyn FnMut() -> usize| -> String {
+            (0..n)
+                .map(|_| vocabulary[next() % vocabulary.len()])
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        (0..60)
+            .map(|i| {
+                let sections = (0..1 + next() % 4)
+                    .map(|j| SectionRecord {
+                        anchor: (j > 0).then(|| format!("s{j}")),
+                        heading: if j > 0 {
+                            text(3, &mut next)
+                        } else {
+                            String::new()
+                        },
+                        level: 2,
+                        text: text(20 + next() % 80, &mut next),
+                        code: if next() % 3 == 0 {
+                            text(5, &mut next)
+                        } else {
+                            String::new()
+                        },
+                    })
+                    .collect();
+                let mut taxonomies = BTreeMap::new();
+                taxonomies.insert("work_areas".to_string(), vec![format!("Area {}", i % 3)]);
+                PageRecord {
+                    url: format!("p{i}/"),
+                    title: text(4, &mut next),
+                    description: text(8, &mut next),
+                    lang: "en".into(),
+                    date: None,
+                    taxonomies,
+                    sections,
+                }
+            })
+            .collect()
+    }
+
+    /// The build takes frequencies and sections from the analysis; what
+    /// tantivy's postings say gives the same export, byte for byte.
+    #[test]
+    fn the_analysis_agrees_with_tantivys_postings() {
+        let pages = pages();
+        let refs: Vec<&PageRecord> = pages.iter().collect();
+        let dir = tempfile::tempdir().unwrap();
+        let built = crate::index::build_language(dir.path(), "en", &refs).unwrap();
+        let config = SearchConfig {
+            shard_bytes: 400,
+            table_bytes: 0,
+            ..SearchConfig::default()
+        };
+        let view = crate::view::IndexView::open(dir.path(), &built, config.top_pages).unwrap();
+        let langs = vec!["en".to_string()];
+        let mut fast = super::Model::from_view(&view, "en").unwrap();
+        let mut read_back = super::Model::from_view_read_back(&view, "en").unwrap();
+        let a = crate::export::export(&mut fast, "en", &langs, &config).unwrap();
+        let b = crate::export::export(&mut read_back, "en", &langs, &config).unwrap();
+        assert!(a.files.len() > 10, "{} files", a.files.len());
+        assert_eq!(a.files.len(), b.files.len());
+        for (x, y) in a.files.iter().zip(&b.files) {
+            assert_eq!(x.path, y.path);
+            assert!(x.bytes == y.bytes, "{} differs", x.path);
+        }
+    }
 }
