@@ -398,6 +398,20 @@ impl Model {
         analyse_texts(&self.analyzer, &mut self.stem_cache, texts, anchored)
     }
 
+    /// A page's analysed terms numbered (new stems created, with no pages
+    /// yet), in stem order.
+    fn number_terms(&mut self, terms: BTreeMap<String, PageTerm>) -> Vec<PageTerm> {
+        let mut terms: Vec<PageTerm> = terms
+            .into_iter()
+            .map(|(stem, mut t)| {
+                t.stem = self.stem_id(&stem);
+                t
+            })
+            .collect();
+        terms.sort_by_key(|t| t.stem);
+        terms
+    }
+
     /// A page's data from its record, with its field lengths and terms
     /// (numbered: new stems are created, with no pages yet).
     fn page_from_record(
@@ -406,16 +420,8 @@ impl Model {
     ) -> (PageData, [u32; PAGE_FIELDS], Vec<PageTerm>) {
         let texts = page_texts(page);
         let anchored: Vec<bool> = page.sections.iter().map(|s| s.anchor.is_some()).collect();
-        let analysed = self.analyse(&texts, &anchored);
-        let mut terms: Vec<PageTerm> = analysed
-            .terms
-            .into_iter()
-            .map(|(stem, mut t)| {
-                t.stem = self.stem_id(&stem);
-                t
-            })
-            .collect();
-        terms.sort_by_key(|t| t.stem);
+        let mut analysed = self.analyse(&texts, &anchored);
+        let terms = self.number_terms(std::mem::take(&mut analysed.terms));
         let version = self.next_version();
         let data = PageData {
             url: page.url.clone(),
@@ -535,15 +541,7 @@ impl Model {
                 })
                 .collect::<Result<_, Error>>()?;
             for (&page, (stored, analysed)) in chunk.iter().zip(done) {
-                let mut terms: Vec<PageTerm> = analysed
-                    .terms
-                    .into_iter()
-                    .map(|(stem, mut t)| {
-                        t.stem = model.stem_id(&stem);
-                        t
-                    })
-                    .collect();
-                terms.sort_by_key(|t| t.stem);
+                let terms = model.number_terms(analysed.terms);
                 let ordinal = model.pages.len() as u32;
                 for t in &terms {
                     model.stems[t.stem as usize].push(ordinal, t);
