@@ -199,7 +199,7 @@ pub fn build(
         let built = index::build_language(&dir, &lang, &lang_pages)?;
         let t1 = std::time::Instant::now();
         let view = view::IndexView::open(&dir, &built, config.top_pages.max(1))?;
-        let mut model = model::Model::from_view(&view, &lang)?;
+        let mut model = model::Model::from_indexed(&view, &lang, &lang_pages)?;
         let exported = export::export(&mut model, &lang, &langs, config)?;
         if std::env::var_os("GCA_SEARCH_TIMINGS").is_some() {
             eprintln!(

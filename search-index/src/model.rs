@@ -2,10 +2,11 @@
 //! fields, field lengths and terms (frequency per field, best section, word
 //! positions); for every stem, the pages it is on; the vocabulary.
 //!
-//! A model is built from the tantivy index of record ([`Model::from_view`]:
-//! frequencies, field norms and sections from tantivy's postings, what
-//! `gca build` exports) or straight from the pages ([`Model::from_records`]:
-//! the same analysis, without tantivy, what `gca serve` keeps in memory).
+//! A model is built from the pages beside the tantivy index of record
+//! ([`Model::from_indexed`]: field norms and facets from tantivy, terms from
+//! the analysis that fed its writer, what `gca build` exports) or from the
+//! pages alone ([`Model::from_records`]: the same analysis, without tantivy,
+//! what `gca serve` keeps in memory).
 //! Both give the same model, and so byte for byte the same export; a test
 //! holds them together. [`Model::replace`] swaps pages for new versions of
 //! themselves, and the export (`crate::export`) then encodes again only the
@@ -420,8 +421,16 @@ impl Model {
     ) -> (PageData, [u32; PAGE_FIELDS], Vec<PageTerm>) {
         let texts = page_texts(page);
         let anchored: Vec<bool> = page.sections.iter().map(|s| s.anchor.is_some()).collect();
-        let mut analysed = self.analyse(&texts, &anchored);
-        let terms = self.number_terms(std::mem::take(&mut analysed.terms));
+        let analysed = self.analyse(&texts, &anchored);
+        let lens = analysed.lens;
+        let (data, terms) = self.page_data(page, analysed);
+        (data, lens, terms)
+    }
+
+    /// A page's data from its record and its analysis, with its terms
+    /// numbered.
+    fn page_data(&mut self, page: &PageRecord, analysed: Analysed) -> (PageData, Vec<PageTerm>) {
+        let terms = self.number_terms(analysed.terms);
         let version = self.next_version();
         let data = PageData {
             url: page.url.clone(),
@@ -438,23 +447,78 @@ impl Model {
             surfaces: analysed.surfaces,
             version,
         };
-        (data, analysed.lens, terms)
+        (data, terms)
     }
 
     /// The model of `pages` (sorted as [`crate::build`] sorts them), without
     /// tantivy.
     pub(crate) fn from_records(lang: &str, pages: &[&PageRecord], top_pages: usize) -> Model {
+        let mut model = Model::from_pages(lang, pages, top_pages, None);
+        model.facets = facets_of(&model.pages);
+        model
+    }
+
+    /// The model of the pages a tantivy index was built from, in its order
+    /// ([`crate::index::build_language`]): field lengths from tantivy's
+    /// field norms and facets from its facet field; frequencies, sections
+    /// and positions from the analysis that fed its writer (the same words
+    /// and stems; reading every stem's postings back, or every page's
+    /// stored texts, cost more than the rest of the export together).
+    pub(crate) fn from_indexed(
+        view: &IndexView,
+        lang: &str,
+        pages: &[&PageRecord],
+    ) -> Result<Model, Error> {
+        let lens = view.page_lengths();
+        if lens.len() != pages.len() {
+            return Err(Error::Corrupt {
+                path: view.path().to_path_buf(),
+                message: format!(
+                    "the index holds {} pages, the site {}: remove the folder to rebuild it",
+                    lens.len(),
+                    pages.len()
+                ),
+            });
+        }
+        let mut model = Model::from_pages(lang, pages, view.top_pages(), Some(&lens));
+        model.facets = view.facets()?;
+        Ok(model)
+    }
+
+    /// The model of `pages`, but for its facets: pages are analysed in
+    /// parallel, a chunk at a time, then numbered in page order. Field
+    /// lengths are `lens` when given, else as the analysis counts them
+    /// (the same: tantivy's norms, decoded).
+    fn from_pages(
+        lang: &str,
+        pages: &[&PageRecord],
+        top_pages: usize,
+        lens: Option<&[[u32; PAGE_FIELDS]]>,
+    ) -> Model {
         let mut model = Model::empty(lang, top_pages);
-        for record in pages {
-            let (data, lens, terms) = model.page_from_record(record);
-            let ordinal = model.pages.len() as u32;
-            for t in &terms {
-                model.stems[t.stem as usize].push(ordinal, t);
+        for (c, chunk) in pages.chunks(ANALYSIS_CHUNK).enumerate() {
+            let analyzer = &model.analyzer;
+            let done: Vec<Analysed> = chunk
+                .par_iter()
+                .map_init(HashMap::new, |cache, page| {
+                    let texts = page_texts(page);
+                    let anchored: Vec<bool> =
+                        page.sections.iter().map(|s| s.anchor.is_some()).collect();
+                    analyse_texts(analyzer, cache, &texts, &anchored)
+                })
+                .collect();
+            for (i, (record, analysed)) in chunk.iter().zip(done).enumerate() {
+                let page = c * ANALYSIS_CHUNK + i;
+                let page_lens = lens.map_or(analysed.lens, |l| l[page]);
+                let (data, terms) = model.page_data(record, analysed);
+                let ordinal = model.pages.len() as u32;
+                for t in &terms {
+                    model.stems[t.stem as usize].push(ordinal, t);
+                }
+                model.push_page(data, page_lens);
             }
-            model.push_page(data, lens);
         }
         model.finish_vocabulary();
-        model.facets = facets_of(&model.pages);
         model
     }
 
@@ -515,60 +579,10 @@ impl Model {
             .collect();
     }
 
-    /// The model of a tantivy index: field lengths, frequencies and best
-    /// sections from tantivy's postings and field norms; display fields,
-    /// surface words and positions from what each page stored.
-    pub(crate) fn from_view(view: &IndexView, lang: &str) -> Result<Model, Error> {
-        let mut model = Model::empty(lang, view.top_pages());
-        let lens = view.page_lengths();
-        // Display fields from tantivy's stored documents, field lengths
-        // from its field norms; frequencies, sections and positions from
-        // the analysis that fed its writer (the same words and stems:
-        // reading every stem's postings back cost more than the rest of
-        // the export together). Pages are read and analysed in parallel,
-        // a chunk at a time, then numbered in page order.
-        let pages: Vec<u32> = (0..lens.len() as u32).collect();
-        for chunk in pages.chunks(ANALYSIS_CHUNK) {
-            let analyzer = &model.analyzer;
-            let done: Vec<(crate::index::StoredPage, Analysed)> = chunk
-                .par_iter()
-                .map_init(HashMap::new, |cache, &page| {
-                    let stored = view.stored(page)?;
-                    let anchored: Vec<bool> =
-                        stored.sections.iter().map(|s| s.0.is_some()).collect();
-                    let analysed = analyse_texts(analyzer, cache, &stored.texts, &anchored);
-                    Ok((stored, analysed))
-                })
-                .collect::<Result<_, Error>>()?;
-            for (&page, (stored, analysed)) in chunk.iter().zip(done) {
-                let terms = model.number_terms(analysed.terms);
-                let ordinal = model.pages.len() as u32;
-                for t in &terms {
-                    model.stems[t.stem as usize].push(ordinal, t);
-                }
-                let version = model.next_version();
-                let data = PageData {
-                    url: stored.url,
-                    title: stored.title,
-                    description: stored.description,
-                    lead: stored.lead,
-                    taxonomies: stored.taxonomies,
-                    sections: stored.sections,
-                    stems: terms.iter().map(|t| t.stem).collect(),
-                    surfaces: analysed.surfaces,
-                    version,
-                };
-                model.push_page(data, lens[page as usize]);
-            }
-        }
-        model.finish_vocabulary();
-        model.facets = view.facets()?;
-        Ok(model)
-    }
-
-    /// [`Model::from_view`] with every stem's frequencies and sections read
-    /// back from tantivy's postings instead of taken from the analysis (a
-    /// test holds the two to the same export).
+    /// The model of a tantivy index alone: display fields, surface words
+    /// and positions from what each page stored, frequencies and sections
+    /// read back from tantivy's postings, stem by stem (a test holds it to
+    /// [`Model::from_indexed`]'s export).
     #[cfg(test)]
     pub(crate) fn from_view_read_back(view: &IndexView, lang: &str) -> Result<Model, Error> {
         let mut model = Model::empty(lang, view.top_pages());
@@ -890,7 +904,7 @@ mod tests {
         };
         let view = crate::view::IndexView::open(dir.path(), &built, config.top_pages).unwrap();
         let langs = vec!["en".to_string()];
-        let mut fast = super::Model::from_view(&view, "en").unwrap();
+        let mut fast = super::Model::from_indexed(&view, "en", &refs).unwrap();
         let mut read_back = super::Model::from_view_read_back(&view, "en").unwrap();
         let a = crate::export::export(&mut fast, "en", &langs, &config).unwrap();
         let b = crate::export::export(&mut read_back, "en", &langs, &config).unwrap();

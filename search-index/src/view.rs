@@ -284,6 +284,11 @@ impl IndexView {
         self.top_pages
     }
 
+    /// The language folder of the index.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     fn err(&self, e: impl Into<tantivy::TantivyError>) -> Error {
         Error::tantivy(&self.path, e.into())
     }
