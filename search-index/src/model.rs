@@ -49,10 +49,11 @@ pub(crate) struct PageData {
     pub taxonomies: BTreeMap<String, Vec<String>>,
     /// `(anchor, heading)` of each section.
     pub sections: Vec<(Option<String>, String)>,
-    /// The stems on the page, sorted.
+    /// The stems on the page, sorted (empty in a model that is never
+    /// updated: see [`Model::updatable`]).
     pub stems: Vec<u32>,
     /// The distinct surface words of the page's texts, stop words included,
-    /// sorted.
+    /// sorted (empty in a model that is never updated).
     pub surfaces: Vec<String>,
     /// Changes whenever the page does (unique over the model's life).
     pub version: u64,
@@ -229,6 +230,10 @@ pub(crate) struct Model {
     counter: u64,
     /// The export's memory of what it encoded (see `crate::export`).
     pub cache: crate::export::Cache,
+    /// Whether pages keep their stems and surface words, which
+    /// [`Model::replace`] needs (a build's model, exported once, keeps
+    /// neither: at 100,000 pages they took 1 GiB).
+    updatable: bool,
 }
 
 /// A page's texts analysed without tantivy.
@@ -354,6 +359,7 @@ impl Model {
             stem_cache: HashMap::new(),
             counter: 0,
             cache: crate::export::Cache::default(),
+            updatable: true,
         }
     }
 
@@ -453,7 +459,7 @@ impl Model {
     /// The model of `pages` (sorted as [`crate::build`] sorts them), without
     /// tantivy.
     pub(crate) fn from_records(lang: &str, pages: &[&PageRecord], top_pages: usize) -> Model {
-        let mut model = Model::from_pages(lang, pages, top_pages, None);
+        let mut model = Model::from_pages(lang, pages, top_pages, None, true);
         model.facets = facets_of(&model.pages);
         model
     }
@@ -480,7 +486,7 @@ impl Model {
                 ),
             });
         }
-        let mut model = Model::from_pages(lang, pages, view.top_pages(), Some(&lens));
+        let mut model = Model::from_pages(lang, pages, view.top_pages(), Some(&lens), false);
         model.facets = view.facets()?;
         Ok(model)
     }
@@ -488,14 +494,16 @@ impl Model {
     /// The model of `pages`, but for its facets: pages are analysed in
     /// parallel, a chunk at a time, then numbered in page order. Field
     /// lengths are `lens` when given, else as the analysis counts them
-    /// (the same: tantivy's norms, decoded).
+    /// (the same: tantivy's norms, decoded). See [`Model::updatable`].
     fn from_pages(
         lang: &str,
         pages: &[&PageRecord],
         top_pages: usize,
         lens: Option<&[[u32; PAGE_FIELDS]]>,
+        updatable: bool,
     ) -> Model {
         let mut model = Model::empty(lang, top_pages);
+        model.updatable = updatable;
         for (c, chunk) in pages.chunks(ANALYSIS_CHUNK).enumerate() {
             let analyzer = &model.analyzer;
             let done: Vec<Analysed> = chunk
@@ -524,7 +532,7 @@ impl Model {
 
     /// Adds a page (as the next ordinal) to the surfaces and sums; its
     /// stems are the caller's.
-    fn push_page(&mut self, data: PageData, lens: [u32; PAGE_FIELDS]) {
+    fn push_page(&mut self, mut data: PageData, lens: [u32; PAGE_FIELDS]) {
         let ordinal = self.pages.len() as u32;
         for s in &data.surfaces {
             self.count_surface(s, 1);
@@ -533,6 +541,10 @@ impl Model {
             *sum += len as u64;
         }
         self.by_url.insert(data.url.clone(), ordinal);
+        if !self.updatable {
+            data.stems = Vec::new();
+            data.surfaces = Vec::new();
+        }
         self.pages.push(data);
         self.lens.push(lens);
     }
@@ -661,9 +673,10 @@ impl Model {
             .collect()
     }
 
-    /// Whether every record is a page of the model (by URL).
+    /// Whether every record is a page of the model (by URL) and the model
+    /// can be updated.
     pub(crate) fn knows(&self, records: &[&PageRecord]) -> bool {
-        records.iter().all(|r| self.by_url.contains_key(&r.url))
+        self.updatable && records.iter().all(|r| self.by_url.contains_key(&r.url))
     }
 
     /// Replaces pages by new versions of themselves (the same language and
