@@ -283,6 +283,9 @@ pub(super) struct SearchWritten {
     items: Vec<ItemRef>,
     paths: Vec<String>,
     live: Option<search_index::LiveIndex>,
+    /// The records still wait for [`Renderer::export_search`] (a build not
+    /// kept for rebuilds exports last, once the pages' HTML is dropped).
+    pending: bool,
 }
 
 /// One output page to render with a template.
@@ -388,10 +391,11 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Builds the search index from the pages' text (which it takes out of
-    /// `Rendered`) and writes its static export under `search/`. With
-    /// `keep` (`gca serve`), the index lives in memory instead of tantivy's
-    /// cache, for page-by-page updates; its export is the same.
+    /// The search records of the pages' text (which it takes out of
+    /// `Rendered`). With `keep` (`gca serve`), also the index, kept in
+    /// memory instead of tantivy's cache for page-by-page updates, and its
+    /// export under `search/`; else the records wait for
+    /// [`Renderer::export_search`], whose export is the same.
     fn write_search(
         &self,
         sink: &dyn Sink,
@@ -455,11 +459,12 @@ impl<'a> Renderer<'a> {
                 items,
                 paths,
                 live: Some(live),
+                pending: false,
             });
         }
-        let paths = self.export_search(sink, &records)?;
         Ok(SearchWritten {
-            paths,
+            records,
+            pending: true,
             ..SearchWritten::default()
         })
     }
@@ -715,14 +720,18 @@ impl<'a> Renderer<'a> {
         }
 
         timer.lap("markdown");
-        // 2. Search: every page's text goes to the index, then is dropped.
+        // 2. Search: every page's text leaves its rendered Markdown for a
+        // search record. Kept for rebuilds, the index is made now; else it
+        // is built and exported last, when the pages' HTML is gone (the two
+        // never take memory at once).
         let SearchWritten {
             records,
             items: record_items,
-            paths: search_files,
+            paths: mut search_files,
             live: live_search,
+            pending: search_pending,
         } = self.write_search(sink, &mut page_rendered, &mut section_rendered, keep)?;
-        timer.lap("search");
+        timer.lap("search records");
 
         // 3. Values with content.
         // The HTML moves into the values: each page's copy in `Rendered` is
@@ -868,6 +877,15 @@ impl<'a> Renderer<'a> {
         }
 
         timer.lap("feeds, sitemap, static files");
+        let records = if search_pending {
+            drop(data);
+            self.set_data(Vec::new(), Vec::new());
+            search_files = self.export_search(sink, &records)?;
+            timer.lap("search");
+            Vec::new()
+        } else {
+            records
+        };
         let mut warnings = site.warnings.clone();
         let (errors, others): (Vec<Diagnostic>, Vec<Diagnostic>) =
             diags.into_vec().into_iter().partition(Diagnostic::is_error);
