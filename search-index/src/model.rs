@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::schema::Facet;
@@ -225,7 +226,7 @@ pub(crate) struct Model {
     /// Sum of each field's lengths over the pages.
     sums: [u64; PAGE_FIELDS],
     /// Stems computed once per surface word.
-    stem_cache: HashMap<String, Option<String>>,
+    stem_cache: WordCache,
     /// Source of versions.
     counter: u64,
     /// The export's memory of what it encoded (see `crate::export`).
@@ -248,29 +249,74 @@ struct Analysed {
 /// few enough that their analyses held at once stay small.
 const ANALYSIS_CHUNK: usize = 2048;
 
-/// What [`Model::analyse`] does, with the stems cache given: pages are
+/// Surface words and their stems, each worked out once: a cache per
+/// thread of the analysis (words are numbered, so that a page's analysis
+/// hashes each word once and compares numbers, not strings).
+#[derive(Default)]
+pub(crate) struct WordCache {
+    ids: FxHashMap<String, u32>,
+    /// Each word's surface and the number of its stem (`None`: a stop word).
+    words: Vec<(String, Option<u32>)>,
+    stem_ids: FxHashMap<String, u32>,
+    stems: Vec<String>,
+}
+
+impl WordCache {
+    /// Words kept at most (a page starting past it starts a new cache).
+    const LIMIT: usize = 500_000;
+
+    fn word(&mut self, analyzer: &Analyzer, surface: &str) -> u32 {
+        if let Some(&id) = self.ids.get(surface) {
+            return id;
+        }
+        let stem = analyzer
+            .term(surface)
+            .map(|stem| match self.stem_ids.get(&stem) {
+                Some(&s) => s,
+                None => {
+                    let s = self.stems.len() as u32;
+                    self.stem_ids.insert(stem.clone(), s);
+                    self.stems.push(stem);
+                    s
+                }
+            });
+        let id = self.words.len() as u32;
+        self.ids.insert(surface.to_string(), id);
+        self.words.push((surface.to_string(), stem));
+        id
+    }
+
+    /// The stem of a surface word.
+    fn stem_of(&mut self, analyzer: &Analyzer, surface: &str) -> Option<String> {
+        self.make_room();
+        let id = self.word(analyzer, surface);
+        self.words[id as usize]
+            .1
+            .map(|s| self.stems[s as usize].clone())
+    }
+
+    fn make_room(&mut self) {
+        if self.words.len() >= Self::LIMIT {
+            *self = WordCache::default();
+        }
+    }
+}
+
+/// What [`Model::analyse`] does, with the word cache given: pages are
 /// analysed in parallel, each thread with a cache of its own.
 fn analyse_texts(
     analyzer: &Analyzer,
-    cache: &mut HashMap<String, Option<String>>,
+    cache: &mut WordCache,
     texts: &[String],
     anchored: &[bool],
 ) -> Analysed {
-    let mut stem_of = |surface: &str| -> Option<String> {
-        if let Some(s) = cache.get(surface) {
-            return s.clone();
-        }
-        let s = analyzer.term(surface);
-        if cache.len() < 500_000 {
-            cache.insert(surface.to_string(), s.clone());
-        }
-        s
-    };
+    cache.make_room();
     let mut tokens = [0u32; PAGE_FIELDS];
-    let mut terms: BTreeMap<String, PageTerm> = BTreeMap::new();
+    // By stem number: its term (with `stem` not yet numbered).
+    let mut terms: FxHashMap<u32, PageTerm> = FxHashMap::default();
     // (stem, section) -> frequencies in heading, text, code
-    let mut in_sections: BTreeMap<(String, usize), [u32; 3]> = BTreeMap::new();
-    let mut surfaces: HashSet<String> = HashSet::new();
+    let mut in_sections: FxHashMap<(u32, u32), [u32; 3]> = FxHashMap::default();
+    let mut seen: Vec<u32> = Vec::new();
     let mut start = 0u32;
     for (k, text) in texts.iter().enumerate() {
         let (field, section) = text_place(k);
@@ -278,14 +324,16 @@ fn analyse_texts(
         let n = found.len() as u32;
         for w in found {
             let at = start.saturating_add(w.position as u32);
-            let stem = stem_of(&w.text);
-            surfaces.insert(w.text);
-            let Some(stem) = stem else { continue };
+            let word = cache.word(analyzer, &w.text);
+            seen.push(word);
+            let Some(stem) = cache.words[word as usize].1 else {
+                continue;
+            };
             tokens[field] += 1;
             if let Some((j, kind)) = section
                 && anchored.get(j).copied().unwrap_or(false)
             {
-                in_sections.entry((stem.clone(), j)).or_default()[kind] += 1;
+                in_sections.entry((stem, j as u32)).or_default()[kind] += 1;
             }
             let term = terms.entry(stem).or_insert_with(|| PageTerm {
                 stem: 0,
@@ -298,22 +346,28 @@ fn analyse_texts(
         }
         start = start.saturating_add(n).saturating_add(TEXT_GAP);
     }
-    // Best section per stem: sections in order, ties keep the earlier.
-    let mut best: HashMap<String, (f64, u32)> = HashMap::new();
+    // Best section per stem: the heaviest, ties keep the earlier.
+    let mut best: FxHashMap<u32, (f64, u32)> = FxHashMap::default();
     for ((stem, j), freq) in in_sections {
         let weight = section_weight(freq);
-        match best.get_mut(&stem) {
-            Some(b) if weight > b.0 => *b = (weight, j as u32 + 1),
-            Some(_) => {}
-            None => {
-                best.insert(stem, (weight, j as u32 + 1));
-            }
+        let b = best.entry(stem).or_insert((weight, j));
+        if weight > b.0 || (weight == b.0 && j < b.1) {
+            *b = (weight, j);
         }
     }
-    for (stem, term) in terms.iter_mut() {
-        term.section = best.get(stem).map(|b| b.1).unwrap_or(0);
-    }
-    let mut surfaces: Vec<String> = surfaces.into_iter().collect();
+    let terms: BTreeMap<String, PageTerm> = terms
+        .into_iter()
+        .map(|(stem, mut term)| {
+            term.section = best.get(&stem).map_or(0, |b| b.1 + 1);
+            (cache.stems[stem as usize].clone(), term)
+        })
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    let mut surfaces: Vec<String> = seen
+        .into_iter()
+        .map(|w| cache.words[w as usize].0.clone())
+        .collect();
     surfaces.sort_unstable();
     Analysed {
         lens: tokens.map(norm),
@@ -356,7 +410,7 @@ impl Model {
             facets: BTreeMap::new(),
             by_url: HashMap::new(),
             sums: [0; PAGE_FIELDS],
-            stem_cache: HashMap::new(),
+            stem_cache: WordCache::default(),
             counter: 0,
             cache: crate::export::Cache::default(),
             updatable: true,
@@ -370,14 +424,7 @@ impl Model {
 
     /// The language's analyser's stem of a surface word (cached).
     fn stem_of(&mut self, surface: &str) -> Option<String> {
-        if let Some(s) = self.stem_cache.get(surface) {
-            return s.clone();
-        }
-        let s = self.analyzer.term(surface);
-        if self.stem_cache.len() < 500_000 {
-            self.stem_cache.insert(surface.to_string(), s.clone());
-        }
-        s
+        self.stem_cache.stem_of(&self.analyzer, surface)
     }
 
     fn stem_id(&mut self, name: &str) -> u32 {
@@ -504,15 +551,26 @@ impl Model {
     ) -> Model {
         let mut model = Model::empty(lang, top_pages);
         model.updatable = updatable;
+        // A word cache per thread of the pool, for the whole model (rayon
+        // makes many jobs of each chunk, a cache per job would start empty).
+        let caches: Vec<std::sync::Mutex<WordCache>> = (0..rayon::current_num_threads().max(1))
+            .map(|_| std::sync::Mutex::new(WordCache::default()))
+            .collect();
         for (c, chunk) in pages.chunks(ANALYSIS_CHUNK).enumerate() {
             let analyzer = &model.analyzer;
             let done: Vec<Analysed> = chunk
                 .par_iter()
-                .map_init(HashMap::new, |cache, page| {
+                .map(|page| {
                     let texts = page_texts(page);
                     let anchored: Vec<bool> =
                         page.sections.iter().map(|s| s.anchor.is_some()).collect();
-                    analyse_texts(analyzer, cache, &texts, &anchored)
+                    let slot = rayon::current_thread_index().unwrap_or(0) % caches.len();
+                    // Only this thread takes its slot: never contended. A
+                    // poisoned lock still holds a usable cache.
+                    let mut cache = caches[slot]
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    analyse_texts(analyzer, &mut cache, &texts, &anchored)
                 })
                 .collect();
             for (i, (record, analysed)) in chunk.iter().zip(done).enumerate() {
