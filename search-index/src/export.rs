@@ -103,7 +103,13 @@ pub(crate) fn languages_file(langs: &[String]) -> ExportFile {
     }
 }
 
+/// A page's display record as the export cache keeps it: (the page version
+/// it was made for, the epoch, the record, the page version when the record
+/// last changed).
+type CachedRecord = (u64, u64, Arc<Record>, u64);
+
 /// What a result shows of a page: its URL, title, excerpt and facet values.
+#[derive(PartialEq)]
 struct Record {
     url: String,
     title: String,
@@ -207,8 +213,8 @@ pub(crate) struct Cache {
     /// starts a new epoch, and nothing older is reused.
     key: Option<String>,
     epoch: u64,
-    /// Per page: (page version, epoch, record).
-    records: Vec<Option<(u64, u64, Arc<Record>)>>,
+    /// Per page: its record and the versions it stands for.
+    records: Vec<Option<CachedRecord>>,
     /// Encoded term shards and their positions, by fingerprint of their input.
     shards: HashMap<[u8; 32], Arc<EncodedShard>>,
     /// Encoded chunks of the document table, by fingerprint.
@@ -470,9 +476,25 @@ fn stem_out(
         })
         .collect();
     let records_cost = top.iter().map(|(p, _)| records[*p as usize].size()).sum();
+    // What a shard holds of the stem, if it is what it was, keeps its
+    // version: an edit that leaves the page's quantised scores alone (most
+    // words of a page whose length hardly moved) encodes no shard again.
+    let changed = match previous {
+        Some(old)
+            if old.epoch == epoch
+                && old.packed == packed
+                && old.top == top
+                && old.heads == heads
+                && *old.positions == *positions =>
+        {
+            old.changed
+        }
+        _ => data.version,
+    };
     StemOut {
         postings,
         version: data.version,
+        changed,
         packed,
         heads,
         records_cost,
@@ -565,6 +587,8 @@ fn plan_shards(
 fn shard_fingerprint(
     model: &Model,
     plan: &ShardPlan,
+    outs: &[Option<Arc<StemOut>>],
+    record_versions: &[u64],
     with_records: &[bool],
     epoch: u64,
 ) -> [u8; 32] {
@@ -576,8 +600,14 @@ fn shard_fingerprint(
     }
     for &id in &plan.stems {
         buf.extend_from_slice(&id.to_le_bytes());
-        buf.extend_from_slice(&model.stems[id as usize].version.to_le_bytes());
+        let changed = outs[id as usize].as_ref().map_or(0, |o| o.changed);
+        buf.extend_from_slice(&changed.to_le_bytes());
         buf.push(u8::from(with_records[id as usize]));
+    }
+    // The display records it carries.
+    for &page in &plan.pages {
+        buf.extend_from_slice(&page.to_le_bytes());
+        buf.extend_from_slice(&record_versions[page as usize].to_le_bytes());
     }
     *blake3::hash(&buf).as_bytes()
 }
@@ -929,16 +959,27 @@ pub(crate) fn export(
     }
     // Display records.
     let mut records: Vec<Arc<Record>> = Vec::with_capacity(page_count);
+    // When each record last changed: an edit to a page's text that leaves
+    // its title, URL and excerpt alone changes no shard that carries it.
+    let mut record_versions: Vec<u64> = Vec::with_capacity(page_count);
     for (i, page) in model.pages.iter().enumerate() {
         let slot = &mut model.cache.records[i];
         match slot {
-            Some((version, e, r)) if *version == page.version && *e == epoch => {
-                records.push(r.clone())
+            Some((version, e, r, changed)) if *version == page.version && *e == epoch => {
+                records.push(r.clone());
+                record_versions.push(*changed);
             }
             _ => {
-                let r = Arc::new(record_of(page, &facet_ids));
-                *slot = Some((page.version, epoch, r.clone()));
+                let fresh = record_of(page, &facet_ids);
+                let (r, changed) = match slot {
+                    Some((_, e, old, changed)) if *e == epoch && **old == fresh => {
+                        (old.clone(), *changed)
+                    }
+                    _ => (Arc::new(fresh), page.version),
+                };
+                *slot = Some((page.version, epoch, r.clone(), changed));
                 records.push(r);
+                record_versions.push(changed);
             }
         }
     }
@@ -1006,7 +1047,7 @@ pub(crate) fn export(
     let plans = plan_shards(model, &outs, &records, &with_records, config);
     let fingerprints: Vec<[u8; 32]> = plans
         .iter()
-        .map(|p| shard_fingerprint(model, p, &with_records, epoch))
+        .map(|p| shard_fingerprint(model, p, &outs, &record_versions, &with_records, epoch))
         .collect();
     let missing: Vec<usize> = (0..plans.len())
         .filter(|&i| !model.cache.shards.contains_key(&fingerprints[i]))

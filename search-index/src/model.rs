@@ -178,6 +178,9 @@ pub(crate) struct StemOut {
     pub postings: Vec<crate::view::Posting>,
     /// The stem's version they were computed for.
     pub version: u64,
+    /// The stem's version when what a shard holds of it (packed postings,
+    /// top pages, headings, positions) last changed.
+    pub changed: u64,
     /// Packed `gap, q` per page.
     pub packed: String,
     /// `(page, section)` of its top pages, by page...
@@ -814,10 +817,15 @@ impl Model {
         fresh.sort_unstable();
         fresh.dedup();
         if !gone.is_empty() || !fresh.is_empty() {
+            // The kept words keep their stems; only the new ones are looked up.
             let old = std::mem::take(&mut self.words);
+            let old_stems = std::mem::take(&mut self.word_stems);
             let mut merged = Vec::with_capacity(old.len() + fresh.len());
+            let mut stems = Vec::with_capacity(old.len() + fresh.len());
+            let surfaces = &self.surfaces;
+            let stem_of = |w: &str| surfaces.get(w).and_then(|s| s.stem);
             let mut fresh = fresh.into_iter().peekable();
-            for w in old {
+            for (w, stem) in old.into_iter().zip(old_stems) {
                 if gone.contains(w.as_str()) {
                     continue;
                 }
@@ -825,15 +833,26 @@ impl Model {
                     && *f < w.as_str()
                 {
                     merged.push(f.to_string());
+                    stems.push(stem_of(f));
                     fresh.next();
                 }
                 merged.push(w);
+                stems.push(stem);
             }
-            merged.extend(fresh.map(str::to_string));
+            for f in fresh {
+                merged.push(f.to_string());
+                stems.push(stem_of(f));
+            }
             self.words = merged;
-            self.stems_of_words();
+            self.word_stems = stems;
+            self.words_version = self.next_version();
         }
-        self.surfaces.retain(|_, s| s.pages > 0);
+        // Only words of the old pages can have dropped to no page.
+        for w in &removed_words {
+            if self.surfaces.get(w).is_some_and(|s| s.pages == 0) {
+                self.surfaces.remove(w);
+            }
+        }
         if taxonomies_changed {
             self.facets = facets_of(&self.pages);
         }

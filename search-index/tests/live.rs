@@ -244,6 +244,74 @@ fn an_edit_encodes_again_only_the_key_shards_it_touches() {
     }
 }
 
+/// An edit encodes again only the term shards whose bytes change: the
+/// shards of the edited page's words whose postings, top pages, headings
+/// and positions stayed as they were are the very same bytes (shared, not
+/// copied), even though those words' stems were touched.
+#[test]
+fn an_edit_encodes_again_only_the_term_shards_that_change() {
+    let mut rng = Lcg(9);
+    let mut pages = generated_pages(150, &mut rng);
+    let config = SearchConfig {
+        shard_bytes: 200,
+        ..SearchConfig::default()
+    };
+    let mut live = LiveIndex::new(&pages, &config);
+    // Each term shard with its positions (encoded together), by number.
+    type Pair = (std::sync::Arc<[u8]>, std::sync::Arc<[u8]>);
+    let shards = |files: &[ExportFile]| -> Vec<Pair> {
+        let of = |kind: &str| -> Vec<std::sync::Arc<[u8]>> {
+            let mut list: Vec<(usize, std::sync::Arc<[u8]>)> = files
+                .iter()
+                .filter(|f| f.path.starts_with(&format!("en/{kind}-")))
+                .map(|f| {
+                    let n = f.path.rsplit('-').next().unwrap();
+                    (n.trim_end_matches(".js").parse().unwrap(), f.bytes.clone())
+                })
+                .collect();
+            list.sort_by_key(|(n, _)| *n);
+            list.into_iter().map(|(_, b)| b).collect()
+        };
+        of("t").into_iter().zip(of("p")).collect()
+    };
+    let mut before = shards(&live.export().unwrap());
+    assert!(before.len() > 20, "{} term shards", before.len());
+    for step in 0..6 {
+        // A new word at the end of the page, and later one more of a word
+        // it already has: the page's other words keep their scores unless
+        // its length crosses a step of the field norms.
+        let last = pages[7].sections.len() - 1;
+        let word = if step % 2 == 0 {
+            " qwzxkv"
+        } else {
+            " ransomware"
+        };
+        pages[7].sections[last].text.push_str(word);
+        assert!(live.replace(&[pages[7].clone()]));
+        let files = live.export().unwrap();
+        assert_same(
+            &files,
+            &built(&pages, &config),
+            &format!("after edit {step}"),
+        );
+        let after = shards(&files);
+        let mut fresh = 0;
+        let mut kept = 0;
+        for (n, (t, p)) in after.iter().enumerate() {
+            let shared = before.iter().any(|(bt, _)| std::sync::Arc::ptr_eq(bt, t));
+            let same = before.iter().any(|(bt, bp)| bt == t && bp == p);
+            match (same, shared) {
+                (true, false) => panic!("shard {n} was encoded again unchanged (edit {step})"),
+                (true, true) => kept += 1,
+                _ => fresh += 1,
+            }
+        }
+        assert!(fresh >= 1, "the edited words' shards changed (edit {step})");
+        assert!(kept > fresh, "{fresh} changed, {kept} kept (edit {step})");
+        before = after;
+    }
+}
+
 /// An edited page renames only the document-table chunks of its group: a
 /// reader's cached chunks of the rest of the site stay valid.
 #[test]
