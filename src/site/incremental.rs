@@ -291,18 +291,17 @@ fn render_dependents(
         })
         .collect();
     let mut diags = Diagnostics::new();
-    let mut ids = memo.ids.clone();
+    // The ids of the targets rendered again, over the kept ones (a copy of
+    // every page's ids cost milliseconds per rebuild).
+    let mut ids: HashMap<usize, HashSet<String>> = HashMap::new();
     let mut reads: Vec<(usize, Vec<Read>)> = Vec::with_capacity(results.len());
     let mut targets: HashSet<usize> = HashSet::new();
     for (k, res) in results {
         match res {
             Ok(done) => {
                 if let Some((target, set)) = done.ids {
-                    if targets.insert(target) {
-                        ids[target] = Some(set);
-                    } else if let Some(existing) = &mut ids[target] {
-                        existing.extend(set);
-                    }
+                    targets.insert(target);
+                    ids.entry(target).or_default().extend(set);
                 }
                 reads.push((k, done.reads));
             }
@@ -316,7 +315,7 @@ fn render_dependents(
     diags.extend(r.check_anchors(
         &|i| memo.page_rendered[i].as_ref(),
         &|i| memo.section_rendered[i].as_ref(),
-        &ids,
+        &|i| ids.get(&i).or(memo.ids[i].as_ref()),
         Some(&targets),
     ));
     diags.check()?;
@@ -324,7 +323,9 @@ fn render_dependents(
     for (k, list) in reads {
         memo.jobs[k].1 = list;
     }
-    memo.ids = ids;
+    for (target, set) in ids {
+        memo.ids[target] = Some(set);
+    }
     Ok(Applied {
         removed: Vec::new(),
     })
@@ -623,18 +624,14 @@ fn apply_with(
             Ok((Some(live), paths))
         },
     );
-    let mut ids = memo.ids.clone();
+    // The ids of the targets rendered again, over the kept ones.
+    let mut ids: HashMap<usize, HashSet<String>> = HashMap::new();
     let mut reads: Vec<(usize, Vec<Read>)> = Vec::with_capacity(results.len());
-    let mut seen: HashSet<usize> = HashSet::new();
     for (k, res) in results {
         match res {
             Ok(done) => {
                 if let Some((target, set)) = done.ids {
-                    if seen.insert(target) {
-                        ids[target] = Some(set);
-                    } else if let Some(existing) = &mut ids[target] {
-                        existing.extend(set);
-                    }
+                    ids.entry(target).or_default().extend(set);
                 }
                 reads.push((k, done.reads));
             }
@@ -670,7 +667,8 @@ fn apply_with(
             ItemRef::Section(i) => lib.pages.len() + i,
         })
         .collect();
-    diags.extend(r.check_anchors(&page_now, &section_now, &ids, Some(&edited_ids)));
+    let ids_now = |i: usize| ids.get(&i).or(memo.ids[i].as_ref());
+    diags.extend(r.check_anchors(&page_now, &section_now, &ids_now, Some(&edited_ids)));
     diags.check()?;
 
     timer.lap("incremental: anchors");
@@ -721,7 +719,9 @@ fn apply_with(
     for (k, list) in reads {
         memo.jobs[k].1 = list;
     }
-    memo.ids = ids;
+    for (target, set) in ids {
+        memo.ids[target] = Some(set);
+    }
     for (k, record) in changed_records {
         memo.records[k] = record;
     }

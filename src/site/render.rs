@@ -833,7 +833,7 @@ impl<'a> Renderer<'a> {
         diags.extend(self.check_anchors(
             &|i| page_rendered[i].as_ref(),
             &|i| section_rendered[i].as_ref(),
-            &ids,
+            &|i| ids[i].as_ref(),
             None,
         ));
         if !keep_going {
@@ -965,7 +965,7 @@ impl<'a> Renderer<'a> {
         &self,
         page_rendered: &dyn Fn(usize) -> Option<&'r Rendered>,
         section_rendered: &dyn Fn(usize) -> Option<&'r Rendered>,
-        ids: &[Option<HashSet<String>>],
+        ids: &dyn Fn(usize) -> Option<&'r HashSet<String>>,
         only: Option<&HashSet<usize>>,
     ) -> Vec<Diagnostic> {
         let lib = &self.site.library;
@@ -980,12 +980,10 @@ impl<'a> Renderer<'a> {
                 {
                     continue;
                 }
-                let found = ids[link.target]
-                    .as_ref()
-                    .is_some_and(|s| s.contains(anchor));
+                let found = ids(link.target).is_some_and(|s| s.contains(anchor));
                 if !found {
                     let target = item_of(lib, link.target);
-                    let mut known: Vec<&String> = ids[link.target].iter().flatten().collect();
+                    let mut known: Vec<&String> = ids(link.target).into_iter().flatten().collect();
                     known.sort();
                     let list: Vec<&str> = known.iter().take(12).map(|s| s.as_str()).collect();
                     out.push(
