@@ -280,32 +280,37 @@ impl KeyIndex {
                     entries.insert((k.into_boxed_str(), from), KeyInfo { bucket, kept });
                 }
             };
-            let (mut i, mut j) = (0, 0);
-            let old = std::mem::take(&mut self.words);
-            while i < old.len() || j < words.len() {
-                let order = match (old.get(i), words.get(j)) {
-                    (Some(a), Some(b)) => a.cmp(b),
+            // The words that stay move to the new list; only new ones are
+            // copied.
+            let mut kept_words: Vec<String> = Vec::with_capacity(words.len());
+            let mut old = std::mem::take(&mut self.words).into_iter().peekable();
+            let mut j = 0;
+            while old.peek().is_some() || j < words.len() {
+                let order = match (old.peek(), words.get(j)) {
+                    (Some(a), Some(b)) => a.as_str().cmp(b.as_str()),
                     (Some(_), None) => std::cmp::Ordering::Less,
                     _ => std::cmp::Ordering::Greater,
                 };
                 match order {
                     std::cmp::Ordering::Equal => {
-                        i += 1;
+                        kept_words.extend(old.next());
                         j += 1;
                     }
                     std::cmp::Ordering::Less => {
-                        for (k, from) in keys::word_keys(&old[i]) {
-                            self.entries.remove(&(k.into_boxed_str(), from));
+                        if let Some(w) = old.next() {
+                            for (k, from) in keys::word_keys(&w) {
+                                self.entries.remove(&(k.into_boxed_str(), from));
+                            }
                         }
-                        i += 1;
                     }
                     std::cmp::Ordering::Greater => {
                         add(&mut self.entries, words[j]);
+                        kept_words.push(words[j].clone());
                         j += 1;
                     }
                 }
             }
-            self.words = words.into_iter().cloned().collect();
+            self.words = kept_words;
             self.words_version = Some(model.words_version);
         }
         if fresh_starts {
@@ -405,9 +410,7 @@ fn stem_out(
             // edited stand.
             let idf = crate::view::idf(model.page_count(), data.entries.len());
             let mut list = old.postings.clone();
-            for (p, e) in list.iter_mut().zip(&data.entries) {
-                p.section = e.section;
-            }
+            let mut moved = false;
             for page in &data.dirty {
                 if let Ok(i) = data.entries.binary_search_by(|e| e.page.cmp(page)) {
                     let e = &data.entries[i];
@@ -417,10 +420,25 @@ fn stem_out(
                         lens: model.lens[e.page as usize],
                         section: e.section,
                     };
-                    list[i].q = crate::view::score_one(&raw, idf, avg);
+                    let q = crate::view::score_one(&raw, idf, avg);
+                    moved |= q != list[i].q;
+                    list[i].q = q;
                 }
             }
-            mark_top(&mut list, model.top_pages);
+            if moved {
+                for (p, e) in list.iter_mut().zip(&data.entries) {
+                    p.section = e.section;
+                }
+                mark_top(&mut list, model.top_pages);
+            } else {
+                // No score moved: the same top pages, whose sections may
+                // have (the others' stay cleared).
+                for (p, e) in list.iter_mut().zip(&data.entries) {
+                    if p.top {
+                        p.section = e.section;
+                    }
+                }
+            }
             list
         }
         _ => {
@@ -522,7 +540,7 @@ struct ShardPlan {
     words: std::ops::Range<usize>,
     /// Stems in the order their postings come in the shard.
     stems: Vec<u32>,
-    ids: HashMap<u32, usize>,
+    ids: rustc_hash::FxHashMap<u32, usize>,
     /// Pages whose display records the shard carries.
     pages: BTreeSet<u32>,
     size: usize,

@@ -12,11 +12,11 @@
 //! themselves, and the export (`crate::export`) then encodes again only the
 //! shards and chunks whose inputs changed.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::schema::Facet;
@@ -802,7 +802,7 @@ impl Model {
         // The vocabulary: words no page has any more leave (stop words stay),
         // new ones come in.
         let stop = self.analyzer.lang();
-        let gone: HashSet<&str> = removed_words
+        let gone: FxHashSet<&str> = removed_words
             .iter()
             .map(String::as_str)
             .filter(|w| {
