@@ -266,7 +266,43 @@ impl KeyIndex {
                 .map_or(0, |id| model.stems[id as usize].pages());
             keys::bucket(pages)
         };
-        let fresh_starts = self.starts != starts;
+        let mut fresh_starts = self.starts != starts;
+        if self.words.is_empty() && self.entries.is_empty() {
+            // A first export (every build's): all the keys at once, made in
+            // parallel and sorted, instead of one insertion at a time.
+            let words: Vec<&String> = model
+                .words
+                .par_iter()
+                .filter(|w| keys::has_keys(lang, w))
+                .collect();
+            let mut list: Vec<((Box<str>, KeyFrom), KeyInfo)> = words
+                .par_iter()
+                .flat_map_iter(|w| {
+                    let bucket = bucket_of(w);
+                    keys::word_keys(w).into_iter().map(move |(k, from)| {
+                        let kept = keys::kept(&k, from, &spans);
+                        ((k.into_boxed_str(), from), KeyInfo { bucket, kept })
+                    })
+                })
+                .collect();
+            list.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            // A key and what it stands for name one word: no two are the
+            // same, but should they be, the later word's wins, as inserting
+            // them one by one would have it.
+            list.dedup_by(|later, earlier| {
+                if later.0 == earlier.0 {
+                    std::mem::swap(later, earlier);
+                    true
+                } else {
+                    false
+                }
+            });
+            self.entries = list.into_iter().collect();
+            self.words = words.into_iter().cloned().collect();
+            self.words_version = Some(model.words_version);
+            self.starts = starts.to_vec();
+            fresh_starts = false;
+        }
         if self.words_version != Some(model.words_version) {
             let words: Vec<&String> = model
                 .words
