@@ -2,11 +2,10 @@
 //! fields, field lengths and terms (frequency per field, best section, word
 //! positions); for every stem, the pages it is on; the vocabulary.
 //!
-//! A model is built from the pages beside the tantivy index of record
-//! ([`Model::from_indexed`]: field norms and facets from tantivy, terms from
-//! the analysis that fed its writer, what `gca build` exports) or from the
-//! pages alone ([`Model::from_records`]: the same analysis, without tantivy,
-//! what `gca serve` keeps in memory).
+//! A model is built from the pages, beside the tantivy index of record and
+//! with the analysis that feeds its writer: once, for `gca build`
+//! ([`Model::for_build`]), or to be kept and updated, for `gca serve`
+//! ([`Model::from_records`]).
 //! Both give the same model, and so byte for byte the same export; a test
 //! holds them together. [`Model::replace`] swaps pages for new versions of
 //! themselves, and the export (`crate::export`) then encodes again only the
@@ -21,10 +20,14 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::schema::Facet;
 
+#[cfg(test)]
+use crate::Error;
+use crate::PageRecord;
 use crate::analysis::{Analyzer, Lang, TEXT_GAP, words};
 use crate::index::{LEAD_CHARS, PAGE_FIELDS, lead, page_texts};
-use crate::view::{IndexView, RawPosting, scoring_average, section_weight};
-use crate::{Error, PageRecord};
+#[cfg(test)]
+use crate::view::IndexView;
+use crate::view::{RawPosting, scoring_average, section_weight};
 
 /// One stem on one page.
 #[derive(Debug, Clone, PartialEq)]
@@ -509,49 +512,30 @@ impl Model {
     /// The model of `pages` (sorted as [`crate::build`] sorts them), without
     /// tantivy.
     pub(crate) fn from_records(lang: &str, pages: &[&PageRecord], top_pages: usize) -> Model {
-        let mut model = Model::from_pages(lang, pages, top_pages, None, true);
+        let mut model = Model::from_pages(lang, pages, top_pages, true);
         model.facets = facets_of(&model.pages);
         model
     }
 
-    /// The model of the pages a tantivy index was built from, in its order
-    /// ([`crate::index::build_language`]): field lengths from tantivy's
-    /// field norms and facets from its facet field; frequencies, sections
-    /// and positions from the analysis that fed its writer (the same words
-    /// and stems; reading every stem's postings back, or every page's
-    /// stored texts, cost more than the rest of the export together).
-    pub(crate) fn from_indexed(
-        view: &IndexView,
-        lang: &str,
-        pages: &[&PageRecord],
-    ) -> Result<Model, Error> {
-        let lens = view.page_lengths();
-        if lens.len() != pages.len() {
-            return Err(Error::Corrupt {
-                path: view.path().to_path_buf(),
-                message: format!(
-                    "the index holds {} pages, the site {}: remove the folder to rebuild it",
-                    lens.len(),
-                    pages.len()
-                ),
-            });
-        }
-        let mut model = Model::from_pages(lang, pages, view.top_pages(), Some(&lens), false);
-        model.facets = view.facets()?;
-        Ok(model)
+    /// The model a build exports, once: the pages (sorted as
+    /// [`crate::build`] sorts them, the order of the tantivy index of
+    /// record) analysed as they are for tantivy's writer, which gives the
+    /// same field lengths as tantivy's norms, the same frequencies, sections
+    /// and positions as its postings and the same facets as its facet field
+    /// (a test holds the export to what tantivy's index reads back). Made
+    /// beside the tantivy index, not from it; it keeps no per-page stems or
+    /// words (see [`Model::updatable`]).
+    pub(crate) fn for_build(lang: &str, pages: &[&PageRecord], top_pages: usize) -> Model {
+        let mut model = Model::from_pages(lang, pages, top_pages, false);
+        model.facets = facets_of(&model.pages);
+        model
     }
 
     /// The model of `pages`, but for its facets: pages are analysed in
     /// parallel, a chunk at a time, then numbered in page order. Field
-    /// lengths are `lens` when given, else as the analysis counts them
-    /// (the same: tantivy's norms, decoded). See [`Model::updatable`].
-    fn from_pages(
-        lang: &str,
-        pages: &[&PageRecord],
-        top_pages: usize,
-        lens: Option<&[[u32; PAGE_FIELDS]]>,
-        updatable: bool,
-    ) -> Model {
+    /// lengths are as the analysis counts them (tantivy's norms, decoded).
+    /// See [`Model::updatable`].
+    fn from_pages(lang: &str, pages: &[&PageRecord], top_pages: usize, updatable: bool) -> Model {
         let mut model = Model::empty(lang, top_pages);
         model.updatable = updatable;
         // A word cache per thread of the pool, for the whole model (rayon
@@ -559,7 +543,7 @@ impl Model {
         let caches: Vec<std::sync::Mutex<WordCache>> = (0..rayon::current_num_threads().max(1))
             .map(|_| std::sync::Mutex::new(WordCache::default()))
             .collect();
-        for (c, chunk) in pages.chunks(ANALYSIS_CHUNK).enumerate() {
+        for chunk in pages.chunks(ANALYSIS_CHUNK) {
             let analyzer = &model.analyzer;
             let done: Vec<Analysed> = chunk
                 .par_iter()
@@ -576,9 +560,8 @@ impl Model {
                     analyse_texts(analyzer, &mut cache, &texts, &anchored)
                 })
                 .collect();
-            for (i, (record, analysed)) in chunk.iter().zip(done).enumerate() {
-                let page = c * ANALYSIS_CHUNK + i;
-                let page_lens = lens.map_or(analysed.lens, |l| l[page]);
+            for (record, analysed) in chunk.iter().zip(done) {
+                let page_lens = analysed.lens;
                 let (data, terms) = model.page_data(record, analysed);
                 let ordinal = model.pages.len() as u32;
                 for t in &terms {
@@ -655,7 +638,7 @@ impl Model {
     /// The model of a tantivy index alone: display fields, surface words
     /// and positions from what each page stored, frequencies and sections
     /// read back from tantivy's postings, stem by stem (a test holds it to
-    /// [`Model::from_indexed`]'s export).
+    /// [`Model::for_build`]'s export).
     #[cfg(test)]
     pub(crate) fn from_view_read_back(view: &IndexView, lang: &str) -> Result<Model, Error> {
         let mut model = Model::empty(lang, view.top_pages());
@@ -994,7 +977,7 @@ mod tests {
         };
         let view = crate::view::IndexView::open(dir.path(), &built, config.top_pages).unwrap();
         let langs = vec!["en".to_string()];
-        let mut fast = super::Model::from_indexed(&view, "en", &refs).unwrap();
+        let mut fast = super::Model::for_build("en", &refs, config.top_pages);
         let mut read_back = super::Model::from_view_read_back(&view, "en").unwrap();
         let a = crate::export::export(&mut fast, "en", &langs, &config).unwrap();
         let b = crate::export::export(&mut read_back, "en", &langs, &config).unwrap();

@@ -280,13 +280,9 @@ impl IndexView {
     }
 
     /// How many of a term's best pages are its top pages.
+    #[cfg(test)]
     pub fn top_pages(&self) -> usize {
         self.top_pages
-    }
-
-    /// The language folder of the index.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
     }
 
     fn err(&self, e: impl Into<tantivy::TantivyError>) -> Error {
@@ -374,6 +370,7 @@ impl IndexView {
     }
 
     /// The field lengths of every page, by ordinal.
+    #[cfg(test)]
     pub(crate) fn page_lengths(&self) -> Vec<[u32; PAGE_FIELDS]> {
         self.pages
             .iter()
