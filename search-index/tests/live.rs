@@ -162,18 +162,24 @@ fn pages_that_come_or_go_are_refused() {
     assert_eq!(live.export().unwrap(), before);
 }
 
+/// 150 generated pages (from `seed`) in shards of about 200 bytes, many
+/// shards for few pages, and their live index.
+fn small_shards(seed: u64) -> (Vec<PageRecord>, SearchConfig, LiveIndex) {
+    let pages = generated_pages(150, &mut Lcg(seed));
+    let config = SearchConfig {
+        shard_bytes: 200,
+        ..SearchConfig::default()
+    };
+    let live = LiveIndex::new(&pages, &config);
+    (pages, config, live)
+}
+
 /// After an edit that brings in a word and drops others, only the key
 /// shards holding their keys are encoded again: every other key shard is
 /// the very same bytes (shared, not copied).
 #[test]
 fn an_edit_encodes_again_only_the_key_shards_it_touches() {
-    let mut rng = Lcg(5);
-    let mut pages = generated_pages(150, &mut rng);
-    let config = SearchConfig {
-        shard_bytes: 200,
-        ..SearchConfig::default()
-    };
-    let mut live = LiveIndex::new(&pages, &config);
+    let (mut pages, config, mut live) = small_shards(5);
     let keys = |files: &[ExportFile]| -> Vec<ExportFile> {
         files
             .iter()
@@ -250,13 +256,7 @@ fn an_edit_encodes_again_only_the_key_shards_it_touches() {
 /// copied), even though those words' stems were touched.
 #[test]
 fn an_edit_encodes_again_only_the_term_shards_that_change() {
-    let mut rng = Lcg(9);
-    let mut pages = generated_pages(150, &mut rng);
-    let config = SearchConfig {
-        shard_bytes: 200,
-        ..SearchConfig::default()
-    };
-    let mut live = LiveIndex::new(&pages, &config);
+    let (mut pages, config, mut live) = small_shards(9);
     // Each term shard with its positions (encoded together), by number.
     type Pair = (std::sync::Arc<[u8]>, std::sync::Arc<[u8]>);
     let shards = |files: &[ExportFile]| -> Vec<Pair> {
