@@ -205,6 +205,7 @@ pub(crate) fn build_language(
     let index_dir = dir.join("index");
     if fs::read_to_string(&hash_path).ok().as_deref() == Some(hash.as_str())
         && let Ok(built) = open(dir, lang)
+        && is_whole(&built)
     {
         return Ok(built);
     }
@@ -238,6 +239,22 @@ pub(crate) fn build_language(
         fields,
         analyzer,
     })
+}
+
+/// Whether every file of an index is there and whole: its segments open
+/// and each file's checksum holds. A damaged cache is built again rather
+/// than exported from, or left for `gca search` to fail on.
+fn is_whole(built: &Built) -> bool {
+    built
+        .index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()
+        .is_ok()
+        && built
+            .index
+            .validate_checksum()
+            .is_ok_and(|damaged| damaged.is_empty())
 }
 
 /// Opens the index of a language folder written by [`build_language`].
