@@ -512,9 +512,7 @@ impl Model {
     /// The model of `pages` (sorted as [`crate::build`] sorts them), without
     /// tantivy.
     pub(crate) fn from_records(lang: &str, pages: &[&PageRecord], top_pages: usize) -> Model {
-        let mut model = Model::from_pages(lang, pages, top_pages, true);
-        model.facets = facets_of(&model.pages);
-        model
+        Model::from_pages(lang, pages, top_pages, true)
     }
 
     /// The model a build exports, once: the pages (sorted as
@@ -526,15 +524,12 @@ impl Model {
     /// beside the tantivy index, not from it; it keeps no per-page stems or
     /// words (see [`Model::updatable`]).
     pub(crate) fn for_build(lang: &str, pages: &[&PageRecord], top_pages: usize) -> Model {
-        let mut model = Model::from_pages(lang, pages, top_pages, false);
-        model.facets = facets_of(&model.pages);
-        model
+        Model::from_pages(lang, pages, top_pages, false)
     }
 
-    /// The model of `pages`, but for its facets: pages are analysed in
-    /// parallel, a chunk at a time, then numbered in page order. Field
-    /// lengths are as the analysis counts them (tantivy's norms, decoded).
-    /// See [`Model::updatable`].
+    /// The model of `pages`: pages are analysed in parallel, a chunk at a
+    /// time, then numbered in page order. Field lengths are as the analysis
+    /// counts them (tantivy's norms, decoded). See [`Model::updatable`].
     fn from_pages(lang: &str, pages: &[&PageRecord], top_pages: usize, updatable: bool) -> Model {
         let mut model = Model::empty(lang, top_pages);
         model.updatable = updatable;
@@ -561,16 +556,17 @@ impl Model {
                 })
                 .collect();
             for (record, analysed) in chunk.iter().zip(done) {
-                let page_lens = analysed.lens;
+                let lens = analysed.lens;
                 let (data, terms) = model.page_data(record, analysed);
                 let ordinal = model.pages.len() as u32;
                 for t in &terms {
                     model.stems[t.stem as usize].push(ordinal, t);
                 }
-                model.push_page(data, page_lens);
+                model.push_page(data, lens);
             }
         }
         model.finish_vocabulary();
+        model.facets = facets_of(&model.pages);
         model
     }
 
