@@ -36,7 +36,7 @@
   var MAX_CANDIDATES = 64;
   var MAX_WORD_CHARS = 40;
   var EXACT = 8, PREFIX_W = 6, PREFIX_AFTER_EXACT = 3, TYPO = 4;
-  var FORMAT = 4;
+  var FORMAT = 5;
   /* The key index for typos across shards (search-index/src/keys.rs). */
   var KEY_DELETIONS = 2, MAX_EXTRA_SHARDS = 3, BUCKETS = 9, ENTRY_MARKS = "!#$%&'()*+,./:;<=>?@[]^`{|}~";
 
@@ -554,10 +554,10 @@
     });
   };
 
-  /** The shards a word needs: its own, and for a prefix every shard of words that start with it. */
+  /** The shards a word needs: its own, and for a prefix the next one too when its words start with it. */
   function shardsFor(meta, word) {
     var expands = word.prefix && !word.quoted && Array.from(word.text).length >= meta.prefixMin;
-    return expands ? prefixShards(meta.starts, word.text) : [shardIndex(meta, word.text)];
+    return expands ? prefixShards(meta.starts, word.text).slice(0, meta.prefixShards) : [shardIndex(meta, word.text)];
   }
 
   /** The shard of a prefix and the following ones whose words start with it. */

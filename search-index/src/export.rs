@@ -25,9 +25,13 @@ pub const PREFIX: &str = "__gcaSearchData(";
 pub const SUFFIX: &str = ");\n";
 
 /// Version of the export format, in `meta.format`.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 /// Shortest last word that is expanded as a prefix.
 pub const PREFIX_MIN: usize = 3;
+/// Term shards a prefix is expanded over: the one where it sorts and the
+/// next (the words of a long run of shards that share a prefix are reached
+/// by typing on; a bound like those of other engines' prefix search).
+pub const PREFIX_SHARDS: usize = 2;
 /// Longest excerpt of a display record, in characters (a longer one is cut
 /// at a word and ends with `…`).
 pub const EXCERPT_CHARS: usize = 160;
@@ -1298,6 +1302,7 @@ pub(crate) fn export(
         "facetFile": facet_file,
         "scores": scores,
         "prefixMin": PREFIX_MIN,
+        "prefixShards": PREFIX_SHARDS,
         "stop": analyzer.lang().stop_words(),
     });
     let mut bundle = String::with_capacity(READER_JS.len() + UI_JS.len() + 1024);

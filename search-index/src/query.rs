@@ -15,7 +15,10 @@
 //! **Matching.** A stop word is dropped. Each other word gets candidates
 //! among the index's surface words: the word itself (exact, weight 8); if
 //! it is a prefix of at least [`PREFIX_MIN`] characters, every word that
-//! starts with it (weight 6, or 3 when the word itself exists); and only
+//! starts with it (weight 6, or 3 when the word itself exists) among the
+//! words of the term shard where it sorts and of the next one
+//! ([`PREFIX_SHARDS`]: a prefix shared by more shards' words is narrowed by
+//! typing on, and costs no more requests meanwhile); and only
 //! when neither found anything, and the word is outside quotes and has 4 or
 //! more characters, the words within 1 edit (2 from 8 characters; edits are
 //! insertions, deletions, substitutions and swaps of neighbours) whose
@@ -60,6 +63,8 @@ pub const MAX_QUERY_CHARS: usize = 500;
 pub const MAX_WORDS: usize = 10;
 /// Shortest last word expanded as a prefix.
 pub const PREFIX_MIN: usize = crate::export::PREFIX_MIN;
+/// Term shards whose words a prefix is expanded to.
+pub const PREFIX_SHARDS: usize = crate::export::PREFIX_SHARDS;
 /// Candidates kept per word.
 pub const MAX_CANDIDATES: usize = 64;
 
@@ -320,8 +325,11 @@ fn candidates(source: &Source, word: &QueryWord) -> Result<Vec<Candidate>, Error
         } else {
             PREFIX_AFTER_EXACT
         };
+        let end = source
+            .shard_starts
+            .get(shard_of(source.shard_starts, text) + PREFIX_SHARDS);
         for w in range_from(source.words, text) {
-            if !w.starts_with(text) {
+            if !w.starts_with(text) || end.is_some_and(|e| w >= e) {
                 break;
             }
             if w != text && !is_stop(w) {

@@ -238,6 +238,7 @@ pub struct Meta {
     pub scores: Vec<u64>,
     /// Shortest last word expanded as a prefix.
     pub prefix_min: u32,
+    pub prefix_shards: u32,
     /// The language's stop words.
     pub stop: Vec<String>,
 }
@@ -354,6 +355,10 @@ impl Meta {
             facet_file,
             scores,
             prefix_min: u32_of(number(field(&v, "prefixMin")?, "prefixMin")?, "prefixMin")?,
+            prefix_shards: u32_of(
+                number(field(&v, "prefixShards")?, "prefixShards")?,
+                "prefixShards",
+            )?,
             stop: strings(field(&v, "stop")?, "stop")?,
         };
         Ok(meta)

@@ -657,3 +657,95 @@ fn a_typo_loads_a_bounded_number_of_files() {
         "{files:?}"
     );
 }
+
+/// A prefix whose words fill many shards is expanded over two of them, the
+/// one where it sorts and the next, by both readers.
+#[test]
+fn a_prefix_is_expanded_over_two_shards() {
+    use search_index::{PageRecord, SectionRecord};
+    let words = [
+        "transact",
+        "transcend",
+        "transfer",
+        "transform",
+        "transit",
+        "translate",
+        "transmit",
+        "transport",
+    ];
+    let pages: Vec<PageRecord> = (0..40)
+        .map(|i| PageRecord {
+            url: format!("p/{i:02}/"),
+            title: format!("Page {i}"),
+            description: String::new(),
+            lang: "en".to_string(),
+            date: None,
+            taxonomies: BTreeMap::new(),
+            sections: vec![SectionRecord {
+                anchor: None,
+                heading: String::new(),
+                level: 0,
+                text: format!("{} filler text", words[i % words.len()]),
+                code: String::new(),
+            }],
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let out = dir.path().join("search");
+    let config = SearchConfig {
+        shard_bytes: 60,
+        ..SearchConfig::default()
+    };
+    let files = search_index::build(&cache, &pages, &config).unwrap();
+    write_export(&files, &out);
+    let meta = search_index::shards::Meta::parse(
+        &files.iter().find(|f| f.path == "en/meta.js").unwrap().bytes,
+    )
+    .unwrap();
+    let shards: std::collections::BTreeSet<usize> =
+        words.iter().map(|w| meta.shard_of(w)).collect();
+    assert!(shards.len() > 3, "the words are in {shards:?}");
+    let queries = ["tra", "trans", "transf", "transport", "filler trans"];
+    compare(
+        &cache,
+        &out,
+        "en",
+        &queries.iter().map(|q| case(q)).collect::<Vec<_>>(),
+        true,
+    );
+    // The browser loads two term shards for the prefix.
+    let input = json!({"lang": "en", "fresh": true, "facets": false, "queries": [{"q": "trans"}]});
+    let js = run_node(&out, &input);
+    let loaded = js["results"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f.as_str().unwrap().starts_with("en/t-"))
+        .count();
+    assert_eq!(loaded, 2, "{}", js["results"][0]["files"]);
+    // Those shards hold some of the words, not all: fewer pages than the
+    // words have, and every page found has one of the words of those shards.
+    let searcher = Searcher::open(&cache, Some("en")).unwrap();
+    let all = SearchOptions {
+        limit: 100,
+        ..SearchOptions::default()
+    };
+    let found = searcher.search("trans", &all).unwrap();
+    let first = meta.shard_of("trans");
+    let reached: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| meta.shard_of(w) <= first + 1)
+        .collect();
+    let expected = pages
+        .iter()
+        .filter(|p| reached.iter().any(|w| p.sections[0].text.starts_with(w)))
+        .count();
+    assert!(
+        found.total > 0 && found.total == expected && expected < pages.len(),
+        "{} found, {expected} expected of {}",
+        found.total,
+        pages.len()
+    );
+}

@@ -211,7 +211,7 @@ fn damaged_files_are_errors_not_panics() {
     }
     let meta = files.iter().find(|f| f.path == "en/meta.js").unwrap();
     let text = String::from_utf8(meta.bytes.to_vec()).unwrap();
-    let wrong = text.replace("\"format\":4", "\"format\":99");
+    let wrong = text.replace("\"format\":5", "\"format\":99");
     let e = Meta::parse(wrong.as_bytes()).unwrap_err();
     assert!(e.to_string().contains("format 99"), "{e}");
 }
