@@ -21,7 +21,7 @@ use crate::analysis::{Analyzer, Lang};
 use crate::{Error, PageRecord};
 
 /// Bump when the index layout or analysis changes, to force a rebuild.
-const FORMAT: &str = "gca-search-index 4";
+const FORMAT: &str = "gca-search-index 5";
 const STEMMED: &str = "gca_stemmed";
 
 /// The fields of the schema.
@@ -76,10 +76,11 @@ impl Fields {
         let freqs = IndexRecordOption::WithFreqs;
         b.add_u64_field("page", FAST | STORED | INDEXED);
         b.add_u64_field("section", FAST | STORED);
-        b.add_text_field("title", text(STEMMED, positions, true));
-        b.add_text_field("description", text(STEMMED, positions, true));
+        // The texts are stored once, in `meta` (see `StoredPage::texts`).
+        b.add_text_field("title", text(STEMMED, positions, false));
+        b.add_text_field("description", text(STEMMED, positions, false));
         b.add_text_field("headings", text(STEMMED, positions, false));
-        b.add_text_field("body", text(STEMMED, positions, true));
+        b.add_text_field("body", text(STEMMED, positions, false));
         b.add_text_field("code", text(STEMMED, positions, false));
         b.add_text_field("s_heading", text(STEMMED, freqs, false));
         b.add_text_field("s_body", text(STEMMED, freqs, false));
@@ -134,6 +135,8 @@ pub(crate) struct StoredPage {
 
 /// A page's texts in the order positions count them: title, description,
 /// then each section's heading, text and code.
+///
+/// The `body` field indexes the sections' texts joined by [`body_of`].
 pub(crate) fn page_texts(page: &PageRecord) -> Vec<String> {
     let mut texts = vec![page.title.clone(), page.description.clone()];
     for s in &page.sections {
@@ -142,6 +145,21 @@ pub(crate) fn page_texts(page: &PageRecord) -> Vec<String> {
         texts.push(s.code.clone());
     }
     texts
+}
+
+/// The prose of a page, from its [`page_texts`]: the sections' texts that
+/// are not empty, joined by line breaks (what the `body` field indexes).
+pub(crate) fn body_of(texts: &[String]) -> String {
+    let mut body = String::new();
+    for text in texts.iter().skip(3).step_by(3) {
+        if !text.is_empty() {
+            if !body.is_empty() {
+                body.push('\n');
+            }
+            body.push_str(text);
+        }
+    }
+    body
 }
 
 /// An open index with its analyser registered.
@@ -352,22 +370,16 @@ fn documents(fields: &Fields, ordinal: u64, page: &PageRecord) -> Vec<TantivyDoc
     doc.add_text(fields.title, &page.title);
     doc.add_text(fields.description, &page.description);
     doc.add_text(fields.url, &page.url);
-    let mut body = String::new();
+    let texts = page_texts(page);
     for section in &page.sections {
         if !section.heading.is_empty() {
             doc.add_text(fields.headings, &section.heading);
-        }
-        if !section.text.is_empty() {
-            if !body.is_empty() {
-                body.push('\n');
-            }
-            body.push_str(&section.text);
         }
         if !section.code.is_empty() {
             doc.add_text(fields.code, &section.code);
         }
     }
-    doc.add_text(fields.body, &body);
+    doc.add_text(fields.body, body_of(&texts));
     for (taxonomy, values) in &page.taxonomies {
         for value in values {
             doc.add_facet(
@@ -388,7 +400,7 @@ fn documents(fields: &Fields, ordinal: u64, page: &PageRecord) -> Vec<TantivyDoc
             .map(|s| (s.anchor.clone(), s.heading.clone()))
             .collect(),
         lead: lead(page, LEAD_CHARS),
-        texts: page_texts(page),
+        texts,
     };
     doc.add_text(
         fields.meta,

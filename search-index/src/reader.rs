@@ -161,7 +161,7 @@ impl Searcher {
         let mut results = Vec::new();
         for ranked in &answer.ranked {
             let stored = self.view.stored(ranked.page)?;
-            let body = self.view.body(ranked.page)?;
+            let body = crate::index::body_of(&stored.texts);
             let snippet = generator.snippet(&body);
             let excerpt = if snippet.fragment().is_empty() || snippet.highlighted().is_empty() {
                 let text = if stored.description.is_empty() {

@@ -478,16 +478,6 @@ impl IndexView {
         })
     }
 
-    /// The stored prose of a page (its sections' text joined).
-    pub(crate) fn body(&self, page: u32) -> Result<String, Error> {
-        let doc = self.doc(page)?;
-        Ok(doc
-            .get_first(self.fields.body)
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string())
-    }
-
     /// The field snippets are made from, and the index's tokenizer for it.
     pub(crate) fn snippet_source(
         &self,
