@@ -877,9 +877,19 @@ impl<'a> Renderer<'a> {
         }
 
         timer.lap("feeds, sitemap, static files");
+        // A one-off build is done with the rendered Markdown and the ids:
+        // they go before the search index takes its memory (`gca check`
+        // reads the Markdown in the report, rebuilds keep it).
+        let (page_rendered, section_rendered, ids) = if keep || keep_going {
+            (page_rendered, section_rendered, ids)
+        } else {
+            drop((page_rendered, section_rendered, ids));
+            (Vec::new(), Vec::new(), Vec::new())
+        };
         let records = if search_pending {
             drop(data);
             self.set_data(Vec::new(), Vec::new());
+            timer.lap("values dropped");
             search_files = self.export_search(sink, &records)?;
             timer.lap("search");
             Vec::new()
