@@ -520,41 +520,38 @@ fn typos_across_shards_agree() {
     compare(&cache, &out, "en", &cases, true);
 }
 
-/// One typo one edit away from words of many shards: the CLI and the
-/// browser keep the same three other shards.
-#[test]
-fn the_cap_on_other_shards_agrees() {
-    use search_index::{PageRecord, SectionRecord};
-    // Words one letter apart, each on a different number of pages.
-    let words = [
-        "bank", "dank", "hank", "lank", "rank", "sank", "tank", "yank",
-    ];
-    let pages: Vec<PageRecord> = (0..40)
-        .map(|i| {
-            let text: Vec<&str> = words
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| i % (k + 2) == 0)
-                .map(|(_, w)| *w)
-                .chain(["filler", "text"])
-                .collect();
-            PageRecord {
-                url: format!("p/{i:02}/"),
-                title: format!("Page {i}"),
-                description: String::new(),
-                lang: "en".to_string(),
-                date: None,
-                taxonomies: BTreeMap::new(),
-                sections: vec![SectionRecord {
-                    anchor: None,
-                    heading: String::new(),
-                    level: 0,
-                    text: text.join(" "),
-                    code: String::new(),
-                }],
-            }
+/// Pages `p/00/`, `p/01/` ... with one section each, of these texts.
+fn text_pages(texts: impl Iterator<Item = String>) -> Vec<search_index::PageRecord> {
+    texts
+        .enumerate()
+        .map(|(i, text)| search_index::PageRecord {
+            url: format!("p/{i:02}/"),
+            title: format!("Page {i}"),
+            description: String::new(),
+            lang: "en".to_string(),
+            date: None,
+            taxonomies: BTreeMap::new(),
+            sections: vec![search_index::SectionRecord {
+                anchor: None,
+                heading: String::new(),
+                level: 0,
+                text,
+                code: String::new(),
+            }],
         })
-        .collect();
+        .collect()
+}
+
+/// The index of `pages` in term shards of a few words, exported into
+/// `<dir>/search`: the folder, the cache, the export and its meta.
+fn tiny_shard_export(
+    pages: &[search_index::PageRecord],
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    search_index::shards::Meta,
+) {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
     let out = dir.path().join("search");
@@ -562,22 +559,54 @@ fn the_cap_on_other_shards_agrees() {
         shard_bytes: 60,
         ..SearchConfig::default()
     };
-    let files = search_index::build(&cache, &pages, &config).unwrap();
+    let files = search_index::build(&cache, pages, &config).unwrap();
     write_export(&files, &out);
     let meta = search_index::shards::Meta::parse(
         &files.iter().find(|f| f.path == "en/meta.js").unwrap().bytes,
     )
     .unwrap();
+    (dir, cache, out, meta)
+}
+
+/// Checks that `words` fill more than `min` term shards of an export (its
+/// cache, folder and meta), and that both readers agree on `queries`.
+fn spread_and_agree(
+    (cache, out, meta): (&Path, &Path, &search_index::shards::Meta),
+    words: &[&str],
+    min: usize,
+    queries: &[&str],
+) {
     let shards: std::collections::BTreeSet<usize> =
         words.iter().map(|w| meta.shard_of(w)).collect();
-    assert!(shards.len() > 4, "the words are in {shards:?}");
-    let queries = ["xank", "aank ", "zank", "bbnk", "bnk "];
-    compare(
-        &cache,
-        &out,
-        "en",
-        &queries.iter().map(|q| case(q)).collect::<Vec<_>>(),
-        true,
+    assert!(shards.len() > min, "the words are in {shards:?}");
+    let cases: Vec<Case> = queries.iter().map(|q| case(q)).collect();
+    compare(cache, out, "en", &cases, true);
+}
+
+/// One typo one edit away from words of many shards: the CLI and the
+/// browser keep the same three other shards.
+#[test]
+fn the_cap_on_other_shards_agrees() {
+    // Words one letter apart, each on a different number of pages.
+    let words = [
+        "bank", "dank", "hank", "lank", "rank", "sank", "tank", "yank",
+    ];
+    let pages = text_pages((0..40).map(|i| {
+        let text: Vec<&str> = words
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| i % (k + 2) == 0)
+            .map(|(_, w)| *w)
+            .chain(["filler", "text"])
+            .collect();
+        text.join(" ")
+    }));
+    let (_dir, cache, out, meta) = tiny_shard_export(&pages);
+    spread_and_agree(
+        (&cache, &out, &meta),
+        &words,
+        4,
+        &["xank", "aank ", "zank", "bbnk", "bnk "],
     );
     // "xank" reaches every word; only three shards' words are kept: fewer
     // pages than all of theirs.
@@ -662,7 +691,6 @@ fn a_typo_loads_a_bounded_number_of_files() {
 /// one where it sorts and the next, by both readers.
 #[test]
 fn a_prefix_is_expanded_over_two_shards() {
-    use search_index::{PageRecord, SectionRecord};
     let words = [
         "transact",
         "transcend",
@@ -673,46 +701,13 @@ fn a_prefix_is_expanded_over_two_shards() {
         "transmit",
         "transport",
     ];
-    let pages: Vec<PageRecord> = (0..40)
-        .map(|i| PageRecord {
-            url: format!("p/{i:02}/"),
-            title: format!("Page {i}"),
-            description: String::new(),
-            lang: "en".to_string(),
-            date: None,
-            taxonomies: BTreeMap::new(),
-            sections: vec![SectionRecord {
-                anchor: None,
-                heading: String::new(),
-                level: 0,
-                text: format!("{} filler text", words[i % words.len()]),
-                code: String::new(),
-            }],
-        })
-        .collect();
-    let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("cache");
-    let out = dir.path().join("search");
-    let config = SearchConfig {
-        shard_bytes: 60,
-        ..SearchConfig::default()
-    };
-    let files = search_index::build(&cache, &pages, &config).unwrap();
-    write_export(&files, &out);
-    let meta = search_index::shards::Meta::parse(
-        &files.iter().find(|f| f.path == "en/meta.js").unwrap().bytes,
-    )
-    .unwrap();
-    let shards: std::collections::BTreeSet<usize> =
-        words.iter().map(|w| meta.shard_of(w)).collect();
-    assert!(shards.len() > 3, "the words are in {shards:?}");
-    let queries = ["tra", "trans", "transf", "transport", "filler trans"];
-    compare(
-        &cache,
-        &out,
-        "en",
-        &queries.iter().map(|q| case(q)).collect::<Vec<_>>(),
-        true,
+    let pages = text_pages((0..40).map(|i| format!("{} filler text", words[i % words.len()])));
+    let (_dir, cache, out, meta) = tiny_shard_export(&pages);
+    spread_and_agree(
+        (&cache, &out, &meta),
+        &words,
+        3,
+        &["tra", "trans", "transf", "transport", "filler trans"],
     );
     // The browser loads two term shards for the prefix.
     let input = json!({"lang": "en", "fresh": true, "facets": false, "queries": [{"q": "trans"}]});
