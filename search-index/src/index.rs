@@ -259,6 +259,26 @@ pub(crate) fn build_language(
     })
 }
 
+/// Clears what stands in the way of a language's index: the cache folder
+/// when something else (a file, a link) is in its place, and whatever is
+/// in the language's place. What cannot be removed is left for the next
+/// attempt to report.
+pub(crate) fn clear(cache_dir: &Path, dir: &Path) {
+    let remove = |path: &Path| match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => {
+            let _ = fs::remove_dir_all(path);
+        }
+        Ok(_) => {
+            let _ = fs::remove_file(path);
+        }
+        Err(_) => {}
+    };
+    if fs::symlink_metadata(cache_dir).is_ok_and(|m| !m.is_dir()) {
+        remove(cache_dir);
+    }
+    remove(dir);
+}
+
 /// Whether every file of an index is there and whole: its segments open
 /// and each file's checksum holds. A damaged cache is built again rather
 /// than exported from, or left for `gca search` to fail on.

@@ -178,13 +178,32 @@ pub fn build(
     pages: &[PageRecord],
     config: &SearchConfig,
 ) -> Result<Vec<ExportFile>, Error> {
+    build_languages(cache_dir, pages.iter().collect(), config)
+}
+
+/// [`build`], taking the pages: each language's pages are dropped once its
+/// index and the export's model are made, before the export (which needs
+/// neither), so that the two do not take memory at once.
+pub fn build_owned(
+    cache_dir: &Path,
+    pages: Vec<PageRecord>,
+    config: &SearchConfig,
+) -> Result<Vec<ExportFile>, Error> {
+    build_languages(cache_dir, pages, config)
+}
+
+fn build_languages<P: std::borrow::Borrow<PageRecord>>(
+    cache_dir: &Path,
+    pages: Vec<P>,
+    config: &SearchConfig,
+) -> Result<Vec<ExportFile>, Error> {
     if !config.enabled {
         return Ok(Vec::new());
     }
-    let mut by_lang: BTreeMap<String, Vec<&PageRecord>> = BTreeMap::new();
+    let mut by_lang: BTreeMap<String, Vec<P>> = BTreeMap::new();
     for page in pages {
         by_lang
-            .entry(index::lang_key(&page.lang))
+            .entry(index::lang_key(&page.borrow().lang))
             .or_default()
             .push(page);
     }
@@ -192,16 +211,25 @@ pub fn build(
     let langs: Vec<String> = by_lang.keys().cloned().collect();
     for (lang, mut lang_pages) in by_lang {
         lang_pages.sort_by(|a, b| {
+            let (a, b) = (a.borrow(), b.borrow());
             (&a.url, &a.title, &a.description).cmp(&(&b.url, &b.title, &b.description))
         });
+        let refs: Vec<&PageRecord> = lang_pages.iter().map(|p| p.borrow()).collect();
         let dir = cache_dir.join(&lang);
         let t0 = std::time::Instant::now();
         // The tantivy index of record, then the export's model (the same
         // analysis, see `model`; made after, not beside it: on two cores
-        // the two at once took longer than one after the other).
-        index::build_language(&dir, &lang, &lang_pages)?;
+        // the two at once took longer than one after the other). A cache
+        // that cannot be written over (a file where a folder belongs) is
+        // cleared and the index built once more.
+        index::build_language(&dir, &lang, &refs).or_else(|_| {
+            index::clear(cache_dir, &dir);
+            index::build_language(&dir, &lang, &refs)
+        })?;
         let t_index = t0.elapsed();
-        let mut model = model::Model::for_build(&lang, &lang_pages, config.top_pages.max(1));
+        let mut model = model::Model::for_build(&lang, &refs, config.top_pages.max(1));
+        drop(refs);
+        drop(lang_pages);
         let t_model = t0.elapsed() - t_index;
         let t1 = std::time::Instant::now();
         let exported = export::export(&mut model, &lang, &langs, config)?;

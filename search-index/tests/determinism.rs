@@ -17,6 +17,10 @@ fn same_pages_any_order_same_bytes() {
     reversed.reverse();
     let second = search_index::build(b.path(), &reversed, &common::config()).unwrap();
     assert_eq!(first, second);
+    // Handing the pages over (they are dropped on the way) changes nothing.
+    let c = tempfile::tempdir().unwrap();
+    let owned = search_index::build_owned(c.path(), reversed, &common::config()).unwrap();
+    assert_eq!(first, owned);
     // Reusing the cache gives the same export again.
     assert_eq!(common::build(a.path()), first);
     // Sorted, one meta per language, content-hashed names elsewhere.

@@ -501,11 +501,12 @@ impl<'a> Renderer<'a> {
     }
 
     /// Builds the index of `records` and writes its export; returns the
-    /// paths written.
+    /// paths written. The records are dropped as soon as the index no
+    /// longer needs them.
     pub(super) fn export_search(
         &self,
         sink: &dyn Sink,
-        records: &[search_index::PageRecord],
+        records: Vec<search_index::PageRecord>,
     ) -> Result<Vec<String>> {
         let site = self.site;
         // Whoever shares this cache (two builds into one output, gca search
@@ -523,12 +524,9 @@ impl<'a> Renderer<'a> {
                 )
         })?;
         // The cache is only a cache: when it cannot be used (damaged, or
-        // written by another version), it is rebuilt from scratch once.
-        let files = search_index::build(&site.search_cache, records, &site.config.search)
-            .or_else(|_| {
-                remove_cache(&site.search_cache);
-                search_index::build(&site.search_cache, records, &site.config.search)
-            })
+        // written by another version), the index is built anew (see
+        // `search_index::build_owned`).
+        let files = search_index::build_owned(&site.search_cache, records, &site.config.search)
             .map_err(|e| {
                 Diagnostic::error(format!("search index: {e}"))
                     .in_file(&site.search_cache)
@@ -890,7 +888,7 @@ impl<'a> Renderer<'a> {
             drop(data);
             self.set_data(Vec::new(), Vec::new());
             timer.lap("values dropped");
-            search_files = self.export_search(sink, &records)?;
+            search_files = self.export_search(sink, records)?;
             timer.lap("search");
             Vec::new()
         } else {
@@ -1315,20 +1313,6 @@ pub fn html_ids(html: &str) -> HashSet<String> {
         }
     }
     out
-}
-
-/// Removes a search cache, whatever is in its place (a folder, or a file
-/// or link where the folder should be).
-fn remove_cache(path: &std::path::Path) {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => {
-            let _ = std::fs::remove_dir_all(path);
-        }
-        Ok(_) => {
-            let _ = std::fs::remove_file(path);
-        }
-        Err(_) => {}
-    }
 }
 
 #[cfg(test)]
