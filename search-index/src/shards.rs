@@ -238,6 +238,7 @@ pub struct Meta {
     pub scores: Vec<u64>,
     /// Shortest last word expanded as a prefix.
     pub prefix_min: u32,
+    /// Term shards a prefix is expanded over (where it sorts, and on).
     pub prefix_shards: u32,
     /// The language's stop words.
     pub stop: Vec<String>,
