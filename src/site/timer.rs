@@ -8,6 +8,9 @@ pub struct Timer {
     last_cpu: Option<f64>,
 }
 
+/// The process's peak so far, over the stages whose peaks were reset.
+static PEAK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 impl Timer {
     /// Starts timing.
     pub fn new() -> Timer {
@@ -19,7 +22,9 @@ impl Timer {
         }
     }
 
-    /// Prints the time since the last lap.
+    /// Prints the time since the last lap, and the memory: resident now,
+    /// the stage's own peak (where the system can reset the peak between
+    /// stages) and the peak so far.
     pub fn lap(&mut self, stage: &str) {
         if self.on {
             let cpu = process_cpu_seconds();
@@ -27,12 +32,23 @@ impl Timer {
                 (Some(now), Some(before)) => format!(", {:.0} ms CPU", (now - before) * 1000.0),
                 _ => String::new(),
             };
+            let memory = memory().map(|(rss, stage_peak)| {
+                let peak = PEAK
+                    .fetch_max(stage_peak, std::sync::atomic::Ordering::Relaxed)
+                    .max(stage_peak);
+                // Writing 5 to clear_refs resets the peak (Linux 4.0+), so
+                // that the next reading is the next stage's own.
+                let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+                if reset {
+                    format!(", {rss} MiB now, {stage_peak} MiB stage peak, {peak} MiB peak")
+                } else {
+                    format!(", {rss} MiB now, {peak} MiB peak")
+                }
+            });
             eprintln!(
                 "  {stage}: {} ms{cpu_ms}{}",
                 self.last.elapsed().as_millis(),
-                memory()
-                    .map(|(rss, peak)| format!(", {rss} MiB now, {peak} MiB peak"))
-                    .unwrap_or_default()
+                memory.unwrap_or_default()
             );
             self.last_cpu = cpu;
         }
