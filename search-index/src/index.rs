@@ -18,6 +18,7 @@ use tantivy::schema::{
 use tantivy::{Index, TantivyDocument};
 
 use crate::analysis::{Analyzer, Lang};
+use crate::packed::Pages;
 use crate::{Error, PageRecord};
 
 /// Bump when the index layout or analysis changes, to force a rebuild.
@@ -197,28 +198,22 @@ pub(crate) fn register(index: &Index, analyzer: &Analyzer) {
     index.tokenizers().register(STEMMED, analyzer.tantivy(true));
 }
 
-fn input_hash(lang: &str, pages: &[&PageRecord]) -> String {
+fn input_hash(lang: &str, pages: Pages) -> Result<String, Error> {
     let mut hasher = blake3::Hasher::new();
     hasher.update(FORMAT.as_bytes());
     hasher.update(lang.as_bytes());
-    for page in pages {
-        // Serialising plain strings and maps cannot fail.
-        let json = serde_json::to_vec(page).unwrap_or_default();
+    pages.for_each_json(&mut |json| {
         hasher.update(&(json.len() as u64).to_le_bytes());
-        hasher.update(&json);
-    }
-    hasher.finalize().to_hex().to_string()
+        hasher.update(json);
+    })?;
+    Ok(hasher.finalize().to_hex().to_string())
 }
 
 /// Opens the index of `dir` if it was built from exactly these pages, else
 /// builds it anew. `pages` are sorted: their order gives the page ordinals.
-pub(crate) fn build_language(
-    dir: &Path,
-    lang: &str,
-    pages: &[&PageRecord],
-) -> Result<Built, Error> {
+pub(crate) fn build_language(dir: &Path, lang: &str, pages: Pages) -> Result<Built, Error> {
     let analyzer = Analyzer::new(Lang::from_code(lang));
-    let hash = input_hash(lang, pages);
+    let hash = input_hash(lang, pages)?;
     let hash_path = dir.join("input.hash");
     let index_dir = dir.join("index");
     if fs::read_to_string(&hash_path).ok().as_deref() == Some(hash.as_str())
@@ -239,13 +234,18 @@ pub(crate) fn build_language(
     let mut writer = index
         .writer_with_num_threads::<TantivyDocument>(2, 128 * 1024 * 1024)
         .map_err(|e| Error::tantivy(&index_dir, e))?;
-    for (ordinal, page) in pages.iter().enumerate() {
-        for doc in documents(&fields, ordinal as u64, page) {
-            writer
-                .add_document(doc)
-                .map_err(|e| Error::tantivy(&index_dir, e))?;
+    let mut ordinal = 0u64;
+    pages.for_each_chunk(1024, &mut |chunk| {
+        for page in chunk {
+            for doc in documents(&fields, ordinal, page) {
+                writer
+                    .add_document(doc)
+                    .map_err(|e| Error::tantivy(&index_dir, e))?;
+            }
+            ordinal += 1;
         }
-    }
+        Ok(())
+    })?;
     writer.commit().map_err(|e| Error::tantivy(&index_dir, e))?;
     writer
         .wait_merging_threads()

@@ -23,12 +23,14 @@ mod export;
 mod index;
 pub mod keys;
 mod model;
+mod packed;
 mod phrase;
 pub mod query;
 mod reader;
 pub mod shards;
 mod view;
 
+pub use packed::{PackedRecord, PackedRecords};
 pub use query::{Filters, Query, SearchOptions};
 pub use reader::{Hit, HitAnchor, SearchOutcome, Searcher, Snippet, search_languages};
 
@@ -143,6 +145,14 @@ pub enum Error {
         /// The folder searched.
         path: PathBuf,
     },
+    /// A packed page record did not unpack (a fault of this crate).
+    #[error("search record of {url} did not unpack: {message}")]
+    Unpack {
+        /// The page's URL path.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A file of the cache is not what this version wrote.
     #[error("{path}: {message}; run `gca build` again")]
     Corrupt {
@@ -178,77 +188,156 @@ pub fn build(
     pages: &[PageRecord],
     config: &SearchConfig,
 ) -> Result<Vec<ExportFile>, Error> {
-    build_languages(cache_dir, pages.iter().collect(), config)
+    if !config.enabled {
+        return Ok(Vec::new());
+    }
+    let mut by_lang: BTreeMap<String, Vec<&PageRecord>> = BTreeMap::new();
+    for page in pages {
+        by_lang
+            .entry(index::lang_key(&page.lang))
+            .or_default()
+            .push(page);
+    }
+    let langs: Vec<String> = by_lang.keys().cloned().collect();
+    let mut files = Vec::new();
+    for (lang, mut refs) in by_lang {
+        refs.sort_by(|a, b| {
+            (&a.url, &a.title, &a.description).cmp(&(&b.url, &b.title, &b.description))
+        });
+        let made = index_and_model(cache_dir, &lang, packed::Pages::Records(&refs), config)?;
+        drop(refs);
+        export_language(cache_dir, &lang, &langs, made, config, &mut files)?;
+    }
+    files.push(export::languages_file(&langs));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
-/// [`build`], taking the pages: each language's pages are dropped once its
-/// index and the export's model are made, before the export (which needs
-/// neither), so that the two do not take memory at once.
-pub fn build_owned(
+/// [`build`], from packed records, which it drops a language at a time
+/// once that language's index and the export's model are made, before the
+/// export (which needs neither). The output is [`build`]'s for the same
+/// records, byte for byte, and so is the cache.
+pub fn build_packed(
     cache_dir: &Path,
-    pages: Vec<PageRecord>,
-    config: &SearchConfig,
-) -> Result<Vec<ExportFile>, Error> {
-    build_languages(cache_dir, pages, config)
-}
-
-fn build_languages<P: std::borrow::Borrow<PageRecord>>(
-    cache_dir: &Path,
-    pages: Vec<P>,
+    pages: PackedRecords,
     config: &SearchConfig,
 ) -> Result<Vec<ExportFile>, Error> {
     if !config.enabled {
         return Ok(Vec::new());
     }
-    let mut by_lang: BTreeMap<String, Vec<P>> = BTreeMap::new();
-    for page in pages {
+    let mut by_lang: BTreeMap<String, Vec<packed::PackedRecord>> = BTreeMap::new();
+    for page in pages.items {
         by_lang
-            .entry(index::lang_key(&page.borrow().lang))
+            .entry(index::lang_key(&page.lang))
             .or_default()
             .push(page);
     }
-    let mut files = Vec::new();
     let langs: Vec<String> = by_lang.keys().cloned().collect();
-    for (lang, mut lang_pages) in by_lang {
-        lang_pages.sort_by(|a, b| {
-            let (a, b) = (a.borrow(), b.borrow());
+    let mut files = Vec::new();
+    for (lang, mut items) in by_lang {
+        items.sort_by(|a, b| {
             (&a.url, &a.title, &a.description).cmp(&(&b.url, &b.title, &b.description))
         });
-        let refs: Vec<&PageRecord> = lang_pages.iter().map(|p| p.borrow()).collect();
-        let dir = cache_dir.join(&lang);
-        let t0 = std::time::Instant::now();
-        // The tantivy index of record, then the export's model (the same
-        // analysis, see `model`; made after, not beside it: on two cores
-        // the two at once took longer than one after the other). A cache
-        // that cannot be written over (a file where a folder belongs) is
-        // cleared and the index built once more.
-        index::build_language(&dir, &lang, &refs).or_else(|_| {
-            index::clear(cache_dir, &dir);
-            index::build_language(&dir, &lang, &refs)
-        })?;
-        let t_index = t0.elapsed();
-        let mut model = model::Model::for_build(&lang, &refs, config.top_pages.max(1));
+        let refs: Vec<&packed::PackedRecord> = items.iter().collect();
+        let made = index_and_model(cache_dir, &lang, packed::Pages::Packed(&refs), config)?;
         drop(refs);
-        drop(lang_pages);
-        let t_model = t0.elapsed() - t_index;
-        let t1 = std::time::Instant::now();
-        let exported = export::export(&mut model, &lang, &langs, config)?;
-        if std::env::var_os("GCA_SEARCH_TIMINGS").is_some() {
-            eprintln!(
-                "search {lang}: index {t_index:?}, model {t_model:?}, export {:?}",
-                t1.elapsed()
-            );
-        }
-        let tables = index::Tables {
-            starts: exported.shard_starts,
-            top_pages: model.top_pages,
-        };
-        index::write_tables(&dir, &tables, &exported.words)?;
-        files.extend(exported.files);
+        drop(items);
+        export_language(cache_dir, &lang, &langs, made, config, &mut files)?;
     }
     files.push(export::languages_file(&langs));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// A language's tantivy index and the export's model of it, with what
+/// `GCA_SEARCH_TIMINGS` prints of their making.
+struct Made {
+    model: model::Model,
+    timings: String,
+}
+
+/// The tantivy index of record of one language's pages (sorted), then the
+/// export's model (the same analysis, see `model`; made after, not beside
+/// it: on two cores the two at once took longer than one after the other).
+/// A cache that cannot be written over (a file where a folder belongs) is
+/// cleared and the index built once more.
+fn index_and_model(
+    cache_dir: &Path,
+    lang: &str,
+    pages: packed::Pages,
+    config: &SearchConfig,
+) -> Result<Made, Error> {
+    let dir = cache_dir.join(lang);
+    let t0 = std::time::Instant::now();
+    index::build_language(&dir, lang, pages).or_else(|_| {
+        index::clear(cache_dir, &dir);
+        index::build_language(&dir, lang, pages)
+    })?;
+    let t_index = t0.elapsed();
+    let m_index = memory_lap();
+    let model = model::Model::for_build(lang, pages, config.top_pages.max(1))?;
+    let t_model = t0.elapsed() - t_index;
+    Ok(Made {
+        model,
+        timings: format!(
+            "{} pages: index {t_index:?}{m_index}, model {t_model:?}{}",
+            pages.len(),
+            memory_lap()
+        ),
+    })
+}
+
+/// Exports one language's model into `files`, and writes the tables that
+/// `gca search` reads beside its index.
+fn export_language(
+    cache_dir: &Path,
+    lang: &str,
+    langs: &[String],
+    made: Made,
+    config: &SearchConfig,
+    files: &mut Vec<ExportFile>,
+) -> Result<(), Error> {
+    let Made { mut model, timings } = made;
+    let t1 = std::time::Instant::now();
+    let exported = export::export(&mut model, lang, langs, config)?;
+    if std::env::var_os("GCA_SEARCH_TIMINGS").is_some() {
+        eprintln!(
+            "search {lang}: {timings}, export {:?}{}",
+            t1.elapsed(),
+            memory_lap()
+        );
+    }
+    let tables = index::Tables {
+        starts: exported.shard_starts,
+        top_pages: model.top_pages,
+    };
+    index::write_tables(&cache_dir.join(lang), &tables, &exported.words)?;
+    files.extend(exported.files);
+    Ok(())
+}
+
+/// With `GCA_SEARCH_TIMINGS` (Linux): ` (N MiB now, M MiB peak)`, the
+/// resident memory and its peak (since the process began, or since the
+/// caller last reset it: `GCA_TIMINGS` in gca does so at each stage).
+fn memory_lap() -> String {
+    if std::env::var_os("GCA_SEARCH_TIMINGS").is_none() {
+        return String::new();
+    }
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
+    };
+    format!(
+        " ({} MiB now, {} MiB peak)",
+        field("VmRSS:"),
+        field("VmHWM:")
+    )
 }
 
 /// The search index of `gca serve`: every language's index kept in memory,

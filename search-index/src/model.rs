@@ -20,14 +20,13 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::schema::Facet;
 
-#[cfg(test)]
-use crate::Error;
-use crate::PageRecord;
 use crate::analysis::{Analyzer, Lang, TEXT_GAP, words};
 use crate::index::{LEAD_CHARS, PAGE_FIELDS, lead, page_texts};
+use crate::packed::Pages;
 #[cfg(test)]
 use crate::view::IndexView;
 use crate::view::{RawPosting, scoring_average, section_weight};
+use crate::{Error, PageRecord};
 
 /// One stem on one page.
 #[derive(Debug, Clone, PartialEq)]
@@ -512,7 +511,9 @@ impl Model {
     /// The model of `pages` (sorted as [`crate::build`] sorts them), without
     /// tantivy.
     pub(crate) fn from_records(lang: &str, pages: &[&PageRecord], top_pages: usize) -> Model {
-        Model::from_pages(lang, pages, top_pages, true)
+        // Records in memory never fail to be read.
+        Model::from_pages(lang, Pages::Records(pages), top_pages, true)
+            .unwrap_or_else(|_| Model::empty(lang, top_pages))
     }
 
     /// The model a build exports, once: the pages (sorted as
@@ -523,14 +524,19 @@ impl Model {
     /// (a test holds the export to what tantivy's index reads back). Made
     /// beside the tantivy index, not from it; it keeps no per-page stems or
     /// words (see [`Model::updatable`]).
-    pub(crate) fn for_build(lang: &str, pages: &[&PageRecord], top_pages: usize) -> Model {
+    pub(crate) fn for_build(lang: &str, pages: Pages, top_pages: usize) -> Result<Model, Error> {
         Model::from_pages(lang, pages, top_pages, false)
     }
 
     /// The model of `pages`: pages are analysed in parallel, a chunk at a
     /// time, then numbered in page order. Field lengths are as the analysis
     /// counts them (tantivy's norms, decoded). See [`Model::updatable`].
-    fn from_pages(lang: &str, pages: &[&PageRecord], top_pages: usize, updatable: bool) -> Model {
+    fn from_pages(
+        lang: &str,
+        pages: Pages,
+        top_pages: usize,
+        updatable: bool,
+    ) -> Result<Model, Error> {
         let mut model = Model::empty(lang, top_pages);
         model.updatable = updatable;
         // A word cache per thread of the pool, for the whole model (rayon
@@ -538,7 +544,7 @@ impl Model {
         let caches: Vec<std::sync::Mutex<WordCache>> = (0..rayon::current_num_threads().max(1))
             .map(|_| std::sync::Mutex::new(WordCache::default()))
             .collect();
-        for chunk in pages.chunks(ANALYSIS_CHUNK) {
+        pages.for_each_chunk(ANALYSIS_CHUNK, &mut |chunk| {
             let analyzer = &model.analyzer;
             let done: Vec<Analysed> = chunk
                 .par_iter()
@@ -564,10 +570,11 @@ impl Model {
                 }
                 model.push_page(data, lens);
             }
-        }
+            Ok(())
+        })?;
         model.finish_vocabulary();
         model.facets = facets_of(&model.pages);
-        model
+        Ok(model)
     }
 
     /// Adds a page (as the next ordinal) to the surfaces and sums; its
@@ -965,7 +972,9 @@ mod tests {
         let pages = pages();
         let refs: Vec<&PageRecord> = pages.iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        let built = crate::index::build_language(dir.path(), "en", &refs).unwrap();
+        let built =
+            crate::index::build_language(dir.path(), "en", crate::packed::Pages::Records(&refs))
+                .unwrap();
         let config = SearchConfig {
             shard_bytes: 400,
             table_bytes: 0,
@@ -973,7 +982,9 @@ mod tests {
         };
         let view = crate::view::IndexView::open(dir.path(), &built, config.top_pages).unwrap();
         let langs = vec!["en".to_string()];
-        let mut fast = super::Model::for_build("en", &refs, config.top_pages);
+        let mut fast =
+            super::Model::for_build("en", crate::packed::Pages::Records(&refs), config.top_pages)
+                .unwrap();
         let mut read_back = super::Model::from_view_read_back(&view, "en").unwrap();
         let a = crate::export::export(&mut fast, "en", &langs, &config).unwrap();
         let b = crate::export::export(&mut read_back, "en", &langs, &config).unwrap();

@@ -283,10 +283,19 @@ pub(super) struct SearchWritten {
     items: Vec<ItemRef>,
     paths: Vec<String>,
     live: Option<search_index::LiveIndex>,
-    /// The records still wait for [`Renderer::export_search`] (a build not
-    /// kept for rebuilds exports last, once the pages' HTML is dropped).
-    pending: bool,
+    /// The records, packed, still wait for [`Renderer::export_search`] (a
+    /// build not kept for rebuilds exports last, once the pages' HTML is
+    /// dropped).
+    packed: Option<search_index::PackedRecords>,
 }
+
+/// A page's rendered Markdown (when it rendered), its problems, and its
+/// search record, packed (in a build).
+type Markdown = (
+    Option<Rendered>,
+    Vec<Diagnostic>,
+    Option<search_index::PackedRecord>,
+);
 
 /// One output page to render with a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -391,17 +400,70 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Whether pages of `lang` that say `opt_in` go into the search index.
+    fn searched(&self, lang: &str, opt_in: Option<bool>) -> bool {
+        let config = &self.site.config;
+        config.search.enabled
+            && opt_in != Some(false)
+            && config.language(lang).search != Some(false)
+    }
+
+    /// The search record of page `p`, whose text it takes out of `r`.
+    fn page_record(p: &crate::content::Page, r: &mut Rendered) -> search_index::PageRecord {
+        search_index::PageRecord {
+            url: p.path.clone(),
+            title: p.title.clone(),
+            description: p.meta.description.clone().unwrap_or_default(),
+            lang: p.file.lang.clone(),
+            date: p.meta.date.as_ref().map(|d| d.ymd.clone()),
+            taxonomies: p.meta.taxonomies.clone(),
+            sections: std::mem::take(&mut r.sections),
+        }
+    }
+
+    /// The search record of section `s`, whose text it takes out of `r`.
+    fn section_record(s: &crate::content::Section, r: &mut Rendered) -> search_index::PageRecord {
+        search_index::PageRecord {
+            url: s.path.clone(),
+            title: s.title.clone(),
+            description: s.meta.description.clone().unwrap_or_default(),
+            lang: s.file.lang.clone(),
+            date: None,
+            taxonomies: s.meta.taxonomies.clone(),
+            sections: std::mem::take(&mut r.sections),
+        }
+    }
+
+    /// The search record of page `i` (when it is searched), packed: a build
+    /// packs each page's record as soon as its Markdown is rendered, so that
+    /// its text is never held unpacked beside everything else.
+    fn packed_page_record(&self, i: usize, r: &mut Rendered) -> Option<search_index::PackedRecord> {
+        let p = &self.site.library.pages[i];
+        self.searched(&p.file.lang, p.meta.in_search_index)
+            .then(|| search_index::PackedRecord::new(&Self::page_record(p, r)))
+    }
+
+    /// The same for section `i`.
+    fn packed_section_record(
+        &self,
+        i: usize,
+        r: &mut Rendered,
+    ) -> Option<search_index::PackedRecord> {
+        let s = &self.site.library.sections[i];
+        (s.exists && self.searched(&s.file.lang, s.meta.in_search_index))
+            .then(|| search_index::PackedRecord::new(&Self::section_record(s, r)))
+    }
+
     /// The search records of the pages' text (which it takes out of
-    /// `Rendered`). With `keep` (`gca serve`), also the index, kept in
-    /// memory instead of tantivy's cache for page-by-page updates, and its
-    /// export under `search/`; else the records wait for
-    /// [`Renderer::export_search`], whose export is the same.
-    fn write_search(
+    /// `Rendered`), the index, kept in memory instead of tantivy's cache for
+    /// page-by-page updates, and its export under `search/` (for `gca
+    /// serve`; a build packs its records while it renders the Markdown, and
+    /// [`Renderer::export_search`] makes the same export from them).
+    fn write_live_index(
         &self,
         sink: &dyn Sink,
         page_rendered: &mut [Option<Rendered>],
         section_rendered: &mut [Option<Rendered>],
-        keep: bool,
     ) -> Result<SearchWritten> {
         let site = self.site;
         let config = &site.config;
@@ -409,26 +471,14 @@ impl<'a> Renderer<'a> {
             return Ok(SearchWritten::default());
         }
         let lib = &site.library;
-        let wanted = |lang: &str, opt_in: Option<bool>| {
-            opt_in != Some(false) && config.language(lang).search != Some(false)
-        };
         let mut records = Vec::new();
         let mut items = Vec::new();
         for (i, (p, r)) in lib.pages.iter().zip(page_rendered.iter_mut()).enumerate() {
             let Some(r) = r else { continue };
-            if !wanted(&p.file.lang, p.meta.in_search_index) {
-                continue;
+            if self.searched(&p.file.lang, p.meta.in_search_index) {
+                items.push(ItemRef::Page(i));
+                records.push(Self::page_record(p, r));
             }
-            items.push(ItemRef::Page(i));
-            records.push(search_index::PageRecord {
-                url: p.path.clone(),
-                title: p.title.clone(),
-                description: p.meta.description.clone().unwrap_or_default(),
-                lang: p.file.lang.clone(),
-                date: p.meta.date.as_ref().map(|d| d.ymd.clone()),
-                taxonomies: p.meta.taxonomies.clone(),
-                sections: std::mem::take(&mut r.sections),
-            });
         }
         for (i, (s, r)) in lib
             .sections
@@ -437,35 +487,19 @@ impl<'a> Renderer<'a> {
             .enumerate()
         {
             let Some(r) = r else { continue };
-            if !s.exists || !wanted(&s.file.lang, s.meta.in_search_index) {
-                continue;
+            if s.exists && self.searched(&s.file.lang, s.meta.in_search_index) {
+                items.push(ItemRef::Section(i));
+                records.push(Self::section_record(s, r));
             }
-            items.push(ItemRef::Section(i));
-            records.push(search_index::PageRecord {
-                url: s.path.clone(),
-                title: s.title.clone(),
-                description: s.meta.description.clone().unwrap_or_default(),
-                lang: s.file.lang.clone(),
-                date: None,
-                taxonomies: s.meta.taxonomies.clone(),
-                sections: std::mem::take(&mut r.sections),
-            });
         }
-        if keep {
-            let mut live = search_index::LiveIndex::new(&records, &config.search);
-            let paths = self.write_live_search(sink, &mut live)?;
-            return Ok(SearchWritten {
-                records,
-                items,
-                paths,
-                live: Some(live),
-                pending: false,
-            });
-        }
+        let mut live = search_index::LiveIndex::new(&records, &config.search);
+        let paths = self.write_live_search(sink, &mut live)?;
         Ok(SearchWritten {
             records,
-            pending: true,
-            ..SearchWritten::default()
+            items,
+            paths,
+            live: Some(live),
+            packed: None,
         })
     }
 
@@ -506,7 +540,7 @@ impl<'a> Renderer<'a> {
     pub(super) fn export_search(
         &self,
         sink: &dyn Sink,
-        records: Vec<search_index::PageRecord>,
+        records: search_index::PackedRecords,
     ) -> Result<Vec<String>> {
         let site = self.site;
         // Whoever shares this cache (two builds into one output, gca search
@@ -525,8 +559,8 @@ impl<'a> Renderer<'a> {
         })?;
         // The cache is only a cache: when it cannot be used (damaged, or
         // written by another version), the index is built anew (see
-        // `search_index::build_owned`).
-        let files = search_index::build_owned(&site.search_cache, records, &site.config.search)
+        // `search_index::build_packed`).
+        let files = search_index::build_packed(&site.search_cache, records, &site.config.search)
             .map_err(|e| {
                 Diagnostic::error(format!("search index: {e}"))
                     .in_file(&site.search_cache)
@@ -681,21 +715,45 @@ impl<'a> Renderer<'a> {
             }
             Err(ds) => (None, ds),
         };
-        let page_md: Vec<(Option<Rendered>, Vec<Diagnostic>)> = page_bodies
+        // A build packs each page's search record from its Markdown as soon
+        // as it is rendered (see `packed_page_record`).
+        let pack = !keep && config.search.enabled;
+        let page_md: Vec<Markdown> = page_bodies
             .into_par_iter()
             .zip(lib.pages.par_iter())
-            .map(|(body, p)| render_md(&body, p.body_line, &p.file.path, &p.file.lang))
+            .enumerate()
+            .map(|(i, (body, p))| {
+                let (mut r, ds) = render_md(&body, p.body_line, &p.file.path, &p.file.lang);
+                drop(body);
+                let packed = match &mut r {
+                    Some(r) if pack => self.packed_page_record(i, r),
+                    _ => None,
+                };
+                (r, ds, packed)
+            })
             .collect();
-        let section_md: Vec<(Option<Rendered>, Vec<Diagnostic>)> = section_bodies
+        let section_md: Vec<Markdown> = section_bodies
             .into_par_iter()
             .zip(lib.sections.par_iter())
-            .map(|(body, s)| render_md(&body, s.body_line, &s.file.path, &s.file.lang))
+            .enumerate()
+            .map(|(i, (body, s))| {
+                let (mut r, ds) = render_md(&body, s.body_line, &s.file.path, &s.file.lang);
+                let packed = match &mut r {
+                    Some(r) if pack => self.packed_section_record(i, r),
+                    _ => None,
+                };
+                (r, ds, packed)
+            })
             .collect();
         let mut links_to_left_out = Vec::new();
-        let mut collect = |md: Vec<(Option<Rendered>, Vec<Diagnostic>)>, files: Vec<&Path>| {
+        let mut packed = pack.then(search_index::PackedRecords::new);
+        let mut collect = |md: Vec<Markdown>, files: Vec<&Path>| {
             let mut out = Vec::with_capacity(md.len());
-            for ((mut r, ds), file) in md.into_iter().zip(files) {
+            for ((mut r, ds, record), file) in md.into_iter().zip(files) {
                 diags.extend(ds);
+                if let (Some(all), Some(record)) = (&mut packed, record) {
+                    all.push_packed(record);
+                }
                 if let Some(r) = &mut r {
                     for (line, written) in take_untargeted(lib, r) {
                         links_to_left_out.push((file.to_path_buf(), line, written));
@@ -718,18 +776,30 @@ impl<'a> Renderer<'a> {
         }
 
         timer.lap("markdown");
-        // 2. Search: every page's text leaves its rendered Markdown for a
-        // search record. Kept for rebuilds, the index is made now; else it
-        // is built and exported last, when the pages' HTML is gone (the two
-        // never take memory at once).
+        // 2. Search. Kept for rebuilds, every page's text leaves its
+        // rendered Markdown for a search record and the index is made now;
+        // a build's records are packed already, and its index is built and
+        // exported last, when the pages' HTML is gone (the two never take
+        // memory at once).
         let SearchWritten {
             records,
             items: record_items,
             paths: mut search_files,
             live: live_search,
-            pending: search_pending,
-        } = self.write_search(sink, &mut page_rendered, &mut section_rendered, keep)?;
-        timer.lap("search records");
+            packed: search_packed,
+        } = match packed {
+            Some(packed) => SearchWritten {
+                packed: Some(packed),
+                ..SearchWritten::default()
+            },
+            None if keep => {
+                let written =
+                    self.write_live_index(sink, &mut page_rendered, &mut section_rendered)?;
+                timer.lap("search records");
+                written
+            }
+            None => SearchWritten::default(),
+        };
 
         // 3. Values with content.
         // The HTML moves into the values: each page's copy in `Rendered` is
@@ -742,6 +812,11 @@ impl<'a> Renderer<'a> {
                 if let Some(r) = r {
                     r.html = String::new();
                     r.summary = None;
+                    // Rebuilds make page values again from it; else the
+                    // table of contents lives on in the value only.
+                    if !keep {
+                        r.toc = Vec::new();
+                    }
                 }
                 v
             })
@@ -884,16 +959,13 @@ impl<'a> Renderer<'a> {
             drop((page_rendered, section_rendered, ids));
             (Vec::new(), Vec::new(), Vec::new())
         };
-        let records = if search_pending {
+        if let Some(packed) = search_packed {
             drop(data);
             self.set_data(Vec::new(), Vec::new());
             timer.lap("values dropped");
-            search_files = self.export_search(sink, records)?;
+            search_files = self.export_search(sink, packed)?;
             timer.lap("search");
-            Vec::new()
-        } else {
-            records
-        };
+        }
         let mut warnings = site.warnings.clone();
         let (errors, others): (Vec<Diagnostic>, Vec<Diagnostic>) =
             diags.into_vec().into_iter().partition(Diagnostic::is_error);
