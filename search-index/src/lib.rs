@@ -188,29 +188,9 @@ pub fn build(
     pages: &[PageRecord],
     config: &SearchConfig,
 ) -> Result<Vec<ExportFile>, Error> {
-    if !config.enabled {
-        return Ok(Vec::new());
-    }
-    let mut by_lang: BTreeMap<String, Vec<&PageRecord>> = BTreeMap::new();
-    for page in pages {
-        by_lang
-            .entry(index::lang_key(&page.lang))
-            .or_default()
-            .push(page);
-    }
-    let langs: Vec<String> = by_lang.keys().cloned().collect();
-    let mut files = Vec::new();
-    for (lang, mut refs) in by_lang {
-        refs.sort_by(|a, b| {
-            (&a.url, &a.title, &a.description).cmp(&(&b.url, &b.title, &b.description))
-        });
-        let made = index_and_model(cache_dir, &lang, packed::Pages::Records(&refs), config)?;
-        drop(refs);
-        export_language(cache_dir, &lang, &langs, made, config, &mut files)?;
-    }
-    files.push(export::languages_file(&langs));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    build_each(cache_dir, pages.iter(), config, |lang, refs| {
+        index_and_model(cache_dir, lang, packed::Pages::Records(refs), config)
+    })
 }
 
 /// [`build`], from packed records, which it drops a language at a time
@@ -222,27 +202,62 @@ pub fn build_packed(
     pages: PackedRecords,
     config: &SearchConfig,
 ) -> Result<Vec<ExportFile>, Error> {
+    build_each(cache_dir, pages.items, config, |lang, items| {
+        let refs: Vec<&packed::PackedRecord> = items.iter().collect();
+        index_and_model(cache_dir, lang, packed::Pages::Packed(&refs), config)
+    })
+}
+
+/// What grouping pages by language and sorting them needs of a page.
+trait Keyed {
+    fn lang(&self) -> &str;
+    /// The index order: by URL, then title and description.
+    fn key(&self) -> (&str, &str, &str);
+}
+
+impl Keyed for &PageRecord {
+    fn lang(&self) -> &str {
+        &self.lang
+    }
+    fn key(&self) -> (&str, &str, &str) {
+        (&self.url, &self.title, &self.description)
+    }
+}
+
+impl Keyed for packed::PackedRecord {
+    fn lang(&self) -> &str {
+        &self.lang
+    }
+    fn key(&self) -> (&str, &str, &str) {
+        (&self.url, &self.title, &self.description)
+    }
+}
+
+/// Groups `pages` by language, sorts each language's, has `made` make its
+/// index and model, drops its pages, then exports it.
+fn build_each<T: Keyed>(
+    cache_dir: &Path,
+    pages: impl IntoIterator<Item = T>,
+    config: &SearchConfig,
+    made: impl Fn(&str, &[T]) -> Result<Made, Error>,
+) -> Result<Vec<ExportFile>, Error> {
     if !config.enabled {
         return Ok(Vec::new());
     }
-    let mut by_lang: BTreeMap<String, Vec<packed::PackedRecord>> = BTreeMap::new();
-    for page in pages.items {
+    let mut by_lang: BTreeMap<String, Vec<T>> = BTreeMap::new();
+    for page in pages {
         by_lang
-            .entry(index::lang_key(&page.lang))
+            .entry(index::lang_key(page.lang()))
             .or_default()
             .push(page);
     }
     let langs: Vec<String> = by_lang.keys().cloned().collect();
     let mut files = Vec::new();
     for (lang, mut items) in by_lang {
-        items.sort_by(|a, b| {
-            (&a.url, &a.title, &a.description).cmp(&(&b.url, &b.title, &b.description))
-        });
-        let refs: Vec<&packed::PackedRecord> = items.iter().collect();
-        let made = index_and_model(cache_dir, &lang, packed::Pages::Packed(&refs), config)?;
-        drop(refs);
+        items.sort_by(|a, b| a.key().cmp(&b.key()));
+        let model = made(&lang, &items)?;
         drop(items);
-        export_language(cache_dir, &lang, &langs, made, config, &mut files)?;
+        export_language(cache_dir, &lang, &langs, model, config, &mut files)?;
     }
     files.push(export::languages_file(&langs));
     files.sort_by(|a, b| a.path.cmp(&b.path));
