@@ -83,11 +83,6 @@ impl PackedRecords {
         }
     }
 
-    /// Packs the records of `pages` (in parallel) and adds them, in order.
-    pub fn par_extend(&mut self, pages: impl IndexedParallelIterator<Item = PageRecord>) {
-        self.items.par_extend(pages.map(|p| PackedRecord::new(&p)));
-    }
-
     /// Number of records.
     pub fn len(&self) -> usize {
         self.items.len()
@@ -96,16 +91,6 @@ impl PackedRecords {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
-    }
-
-    /// The bytes the packed records take (their own, not the allocator's).
-    pub fn packed_bytes(&self) -> usize {
-        self.items
-            .iter()
-            .map(|p| {
-                p.bytes.len() + p.lang.len() + p.url.len() + p.title.len() + p.description.len()
-            })
-            .sum()
     }
 
     /// The records, unpacked, in the order they were added.
