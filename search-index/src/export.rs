@@ -456,9 +456,9 @@ fn stem_out(
                     let e = &data.entries[i];
                     let raw = RawPosting {
                         page: e.page,
-                        freq: e.freq,
+                        freq: e.freq(),
                         lens: model.lens[e.page as usize],
-                        section: e.section,
+                        section: e.section(),
                     };
                     let q = crate::view::score_one(&raw, idf, avg);
                     moved |= q != list[i].q;
@@ -467,7 +467,7 @@ fn stem_out(
             }
             if moved {
                 for (p, e) in list.iter_mut().zip(&data.entries) {
-                    p.section = e.section;
+                    p.section = e.section();
                 }
                 mark_top(&mut list, model.top_pages);
             } else {
@@ -475,7 +475,7 @@ fn stem_out(
                 // have (the others' stay cleared).
                 for (p, e) in list.iter_mut().zip(&data.entries) {
                     if p.top {
-                        p.section = e.section;
+                        p.section = e.section();
                     }
                 }
             }

@@ -188,23 +188,35 @@ pub fn build(
     pages: &[PageRecord],
     config: &SearchConfig,
 ) -> Result<Vec<ExportFile>, Error> {
+    let top = config.top_pages.max(1);
     build_each(cache_dir, pages.iter(), config, |lang, refs| {
-        index_and_model(cache_dir, lang, packed::Pages::Records(refs), config)
+        let pages = packed::Pages::Records(&refs);
+        let index = index_language(cache_dir, lang, pages)?;
+        made(refs.len(), index, || {
+            model::Model::for_build(lang, pages, top)
+        })
     })
 }
 
-/// [`build`], from packed records, which it drops a language at a time
-/// once that language's index and the export's model are made, before the
-/// export (which needs neither). The output is [`build`]'s for the same
-/// records, byte for byte, and so is the cache.
+/// [`build`], from packed records. The export's model, made after the
+/// tantivy index, drops the records a chunk at a time as it reads them,
+/// so that they are gone when the model is largest and before the export.
+/// The output is [`build`]'s for the same records, byte for byte, and so
+/// is the cache.
 pub fn build_packed(
     cache_dir: &Path,
     pages: PackedRecords,
     config: &SearchConfig,
 ) -> Result<Vec<ExportFile>, Error> {
+    let top = config.top_pages.max(1);
     build_each(cache_dir, pages.items, config, |lang, items| {
-        let refs: Vec<&packed::PackedRecord> = items.iter().collect();
-        index_and_model(cache_dir, lang, packed::Pages::Packed(&refs), config)
+        let index = {
+            let refs: Vec<&packed::PackedRecord> = items.iter().collect();
+            index_language(cache_dir, lang, packed::Pages::Packed(&refs))?
+        };
+        made(items.len(), index, || {
+            model::Model::for_build_draining(lang, items, top)
+        })
     })
 }
 
@@ -239,7 +251,7 @@ fn build_each<T: Keyed>(
     cache_dir: &Path,
     pages: impl IntoIterator<Item = T>,
     config: &SearchConfig,
-    made: impl Fn(&str, &[T]) -> Result<Made, Error>,
+    mut made: impl FnMut(&str, Vec<T>) -> Result<Made, Error>,
 ) -> Result<Vec<ExportFile>, Error> {
     if !config.enabled {
         return Ok(Vec::new());
@@ -255,8 +267,7 @@ fn build_each<T: Keyed>(
     let mut files = Vec::new();
     for (lang, mut items) in by_lang {
         items.sort_by(|a, b| a.key().cmp(&b.key()));
-        let model = made(&lang, &items)?;
-        drop(items);
+        let model = made(&lang, items)?;
         export_language(cache_dir, &lang, &langs, model, config, &mut files)?;
     }
     files.push(export::languages_file(&langs));
@@ -271,32 +282,39 @@ struct Made {
     timings: String,
 }
 
-/// The tantivy index of record of one language's pages (sorted), then the
-/// export's model (the same analysis, see `model`; made after, not beside
-/// it: on two cores the two at once took longer than one after the other).
-/// A cache that cannot be written over (a file where a folder belongs) is
-/// cleared and the index built once more.
-fn index_and_model(
+/// The tantivy index of record of one language's pages (sorted), with
+/// the time it took and the memory after. The export's model (the same
+/// analysis, see `model`) is made after, not beside it: on two cores the
+/// two at once took longer than one after the other. A cache that cannot
+/// be written over (a file where a folder belongs) is cleared and the
+/// index built once more.
+fn index_language(
     cache_dir: &Path,
     lang: &str,
     pages: packed::Pages,
-    config: &SearchConfig,
-) -> Result<Made, Error> {
+) -> Result<(std::time::Duration, String), Error> {
     let dir = cache_dir.join(lang);
     let t0 = std::time::Instant::now();
     index::build_language(&dir, lang, pages).or_else(|_| {
         index::clear(cache_dir, &dir);
         index::build_language(&dir, lang, pages)
     })?;
-    let t_index = t0.elapsed();
-    let m_index = memory_lap();
-    let model = model::Model::for_build(lang, pages, config.top_pages.max(1))?;
-    let t_model = t0.elapsed() - t_index;
+    Ok((t0.elapsed(), memory_lap()))
+}
+
+/// The export's model, made by `model`, with the index's timings.
+fn made(
+    count: usize,
+    (t_index, m_index): (std::time::Duration, String),
+    model: impl FnOnce() -> Result<model::Model, Error>,
+) -> Result<Made, Error> {
+    let t0 = std::time::Instant::now();
+    let model = model()?;
     Ok(Made {
         model,
         timings: format!(
-            "{} pages: index {t_index:?}{m_index}, model {t_model:?}{}",
-            pages.len(),
+            "{count} pages: index {t_index:?}{m_index}, model {:?}{}",
+            t0.elapsed(),
             memory_lap()
         ),
     })

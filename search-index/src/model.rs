@@ -22,7 +22,7 @@ use tantivy::schema::Facet;
 
 use crate::analysis::{Analyzer, Lang, TEXT_GAP, words};
 use crate::index::{LEAD_CHARS, PAGE_FIELDS, lead, page_texts};
-use crate::packed::Pages;
+use crate::packed::{self, ChunkFn, PackedRecord, Pages};
 #[cfg(test)]
 use crate::view::IndexView;
 use crate::view::{RawPosting, scoring_average, section_weight};
@@ -62,14 +62,39 @@ pub(crate) struct PageData {
     pub version: u64,
 }
 
-/// A stem on a page, as its stem keeps it.
+/// A stem on a page, as its stem keeps it: 16 bytes, since a build holds
+/// one for every stem of every page (about 150 a page). A count of 65,535
+/// or more in one field is kept as 65,535 (BM25 has long stopped telling
+/// such counts apart), and a section past the 65,534th as none (the result
+/// then points at the page).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct StemEntry {
     pub page: u32,
-    pub freq: [u32; PAGE_FIELDS],
-    /// 1 + the index of the anchored section where the stem weighs most, or
-    /// 0.
-    pub section: u32,
+    freq: [u16; PAGE_FIELDS],
+    section: u16,
+}
+
+const _: () = assert!(std::mem::size_of::<StemEntry>() == 16);
+
+impl StemEntry {
+    pub(crate) fn new(page: u32, freq: [u32; PAGE_FIELDS], section: u32) -> StemEntry {
+        StemEntry {
+            page,
+            freq: freq.map(|f| f.min(u16::MAX as u32) as u16),
+            section: u16::try_from(section).unwrap_or(0),
+        }
+    }
+
+    /// Counts of the stem in each field of the page.
+    pub(crate) fn freq(&self) -> [u32; PAGE_FIELDS] {
+        self.freq.map(u32::from)
+    }
+
+    /// 1 + the index of the anchored section where the stem weighs most,
+    /// or 0.
+    pub(crate) fn section(&self) -> u32 {
+        u32::from(self.section)
+    }
 }
 
 /// A stem and the pages it is on, kept together (an export reads every
@@ -111,11 +136,8 @@ impl StemData {
     fn push(&mut self, page: u32, term: &PageTerm) {
         self.offsets.push(self.positions.len() as u32);
         self.positions.push_str(&Self::packed_positions(term));
-        self.entries.push(StemEntry {
-            page,
-            freq: term.freq,
-            section: term.section,
-        });
+        self.entries
+            .push(StemEntry::new(page, term.freq, term.section));
     }
 
     fn span(&self, i: usize) -> std::ops::Range<usize> {
@@ -162,14 +184,8 @@ impl StemData {
             *o += len;
         }
         self.offsets.insert(i, at as u32);
-        self.entries.insert(
-            i,
-            StemEntry {
-                page,
-                freq: term.freq,
-                section: term.section,
-            },
-        );
+        self.entries
+            .insert(i, StemEntry::new(page, term.freq, term.section));
     }
 }
 
@@ -537,6 +553,32 @@ impl Model {
         top_pages: usize,
         updatable: bool,
     ) -> Result<Model, Error> {
+        Model::from_chunks(lang, top_pages, updatable, &mut |f| {
+            pages.for_each_chunk(ANALYSIS_CHUNK, f)
+        })
+    }
+
+    /// [`Model::for_build`] of packed records, each chunk of which is
+    /// dropped once it is analysed.
+    pub(crate) fn for_build_draining(
+        lang: &str,
+        pages: Vec<PackedRecord>,
+        top_pages: usize,
+    ) -> Result<Model, Error> {
+        let mut pages = Some(pages);
+        Model::from_chunks(lang, top_pages, false, &mut |f| {
+            packed::drain_chunks(pages.take().unwrap_or_default(), ANALYSIS_CHUNK, f)
+        })
+    }
+
+    /// The model of the pages `each` hands its argument, a chunk at a
+    /// time.
+    fn from_chunks(
+        lang: &str,
+        top_pages: usize,
+        updatable: bool,
+        each: &mut dyn FnMut(ChunkFn) -> Result<(), Error>,
+    ) -> Result<Model, Error> {
         let mut model = Model::empty(lang, top_pages);
         model.updatable = updatable;
         // A word cache per thread of the pool, for the whole model (rayon
@@ -544,7 +586,7 @@ impl Model {
         let caches: Vec<std::sync::Mutex<WordCache>> = (0..rayon::current_num_threads().max(1))
             .map(|_| std::sync::Mutex::new(WordCache::default()))
             .collect();
-        pages.for_each_chunk(ANALYSIS_CHUNK, &mut |chunk| {
+        each(&mut |chunk| {
             let analyzer = &model.analyzer;
             let done: Vec<Analysed> = chunk
                 .par_iter()
@@ -572,6 +614,14 @@ impl Model {
             }
             Ok(())
         })?;
+        if !updatable {
+            // What the vectors grew by in doubling is not needed any more.
+            for stem in &mut model.stems {
+                stem.entries.shrink_to_fit();
+                stem.offsets.shrink_to_fit();
+                stem.positions.shrink_to_fit();
+            }
+        }
         model.finish_vocabulary();
         model.facets = facets_of(&model.pages);
         Ok(model)
@@ -713,9 +763,9 @@ impl Model {
             .iter()
             .map(|e| RawPosting {
                 page: e.page,
-                freq: e.freq,
+                freq: e.freq(),
                 lens: self.lens[e.page as usize],
-                section: e.section,
+                section: e.section(),
             })
             .collect()
     }
@@ -875,6 +925,16 @@ fn facets_of(pages: &[PageData]) -> BTreeMap<String, BTreeMap<String, Vec<u32>>>
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
+
+    #[test]
+    fn stem_entries_keep_counts_and_sections_in_range() {
+        let e = super::StemEntry::new(7, [1, 0, 65_534, 65_535, 1 << 20], 65_535);
+        assert_eq!(e.page, 7);
+        assert_eq!(e.freq(), [1, 0, 65_534, 65_535, 65_535]);
+        assert_eq!(e.section(), 65_535);
+        // Past what 16 bits hold, a section is none.
+        assert_eq!(super::StemEntry::new(7, [0; 5], 65_536).section(), 0);
+    }
 
     use crate::{PageRecord, SearchConfig, SectionRecord};
 

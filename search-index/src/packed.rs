@@ -99,6 +99,23 @@ impl PackedRecords {
     }
 }
 
+/// What is handed each chunk of pages.
+pub(crate) type ChunkFn<'f> = &'f mut dyn FnMut(&[&PageRecord]) -> Result<(), Error>;
+
+/// [`Pages::for_each_chunk`] of records it owns, each chunk of which it
+/// drops after `f`.
+pub(crate) fn drain_chunks(pages: Vec<PackedRecord>, n: usize, f: ChunkFn) -> Result<(), Error> {
+    let mut pages = pages.into_iter();
+    loop {
+        let chunk: Vec<PackedRecord> = pages.by_ref().take(n.max(1)).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let refs: Vec<&PackedRecord> = chunk.iter().collect();
+        Pages::Packed(&refs).for_each_chunk(n, f)?;
+    }
+}
+
 /// The pages of one language, in index order, as records or packed: what
 /// the tantivy index and the export's model read, a chunk at a time.
 #[derive(Clone, Copy)]
@@ -108,21 +125,9 @@ pub(crate) enum Pages<'a> {
 }
 
 impl Pages<'_> {
-    /// Number of pages.
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            Pages::Records(r) => r.len(),
-            Pages::Packed(p) => p.len(),
-        }
-    }
-
     /// Calls `f` with consecutive chunks of at most `n` pages, in order (a
     /// packed chunk is unpacked in parallel, and dropped after `f`).
-    pub(crate) fn for_each_chunk(
-        &self,
-        n: usize,
-        f: &mut dyn FnMut(&[&PageRecord]) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+    pub(crate) fn for_each_chunk(&self, n: usize, f: ChunkFn) -> Result<(), Error> {
         match self {
             Pages::Records(r) => r.chunks(n.max(1)).try_for_each(f),
             Pages::Packed(p) => p.chunks(n.max(1)).try_for_each(|chunk| {
@@ -210,6 +215,14 @@ mod tests {
             .map(|p| serde_json::to_vec(p).unwrap())
             .collect();
         assert_eq!(jsons, direct);
+        let mut drained = Vec::new();
+        drain_chunks(packed.items, 256, &mut |chunk| {
+            assert!(chunk.len() <= 256);
+            drained.extend(chunk.iter().map(|p| (*p).clone()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(drained, pages);
     }
 
     #[test]
