@@ -30,7 +30,7 @@ mod reader;
 pub mod shards;
 mod view;
 
-pub use packed::{PackedRecord, PackedRecords};
+pub use packed::{PackedRecord, PackedRecords, Spill};
 pub use query::{Filters, Query, SearchOptions};
 pub use reader::{Hit, HitAnchor, SearchOutcome, Searcher, Snippet, search_languages};
 

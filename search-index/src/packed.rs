@@ -7,6 +7,10 @@
 //! index, while it also holds every page's template values; packed, the
 //! records take a fraction of that memory (`docs/benchmarks.md`).
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rayon::prelude::*;
 
 use crate::{Error, PageRecord};
@@ -26,29 +30,151 @@ pub struct PackedRecord {
     pub(crate) title: String,
     pub(crate) description: String,
     /// `serde_json::to_vec(record)`, LZ4-compressed with its size first.
-    bytes: Box<[u8]>,
+    bytes: Bytes,
+}
+
+/// Where a packed record's bytes are.
+#[derive(Debug)]
+enum Bytes {
+    Memory(Box<[u8]>),
+    Spilled {
+        spill: Arc<Spill>,
+        offset: u64,
+        len: u32,
+    },
+}
+
+/// A file that packed records are written to instead of memory, from the
+/// rendering of a page's Markdown to the search index. It is removed from
+/// its folder as soon as it is made (where the system allows: Unix), so
+/// that nothing is left behind, even by a build that is killed; the kernel
+/// can keep its pages on disk while the build needs memory for everything
+/// else.
+#[derive(Debug)]
+pub struct Spill {
+    file: std::fs::File,
+    path: PathBuf,
+    end: AtomicU64,
+}
+
+impl Spill {
+    /// A spill file in `dir` (made if missing), or `None` where one cannot
+    /// be made or removed from its folder once open (then records stay in
+    /// memory, as without one).
+    pub fn create(dir: &Path) -> Option<Arc<Spill>> {
+        if !cfg!(unix) {
+            return None;
+        }
+        std::fs::create_dir_all(dir).ok()?;
+        let path = dir.join(format!("records-{}.spill", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .ok()?;
+        std::fs::remove_file(&path).ok()?;
+        Some(Arc::new(Spill {
+            file,
+            path,
+            end: AtomicU64::new(0),
+        }))
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> u64 {
+        self.end.load(Ordering::Relaxed)
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Writes `bytes` after what other calls wrote (threads write at once,
+    /// each in a range of its own); returns their offset.
+    fn write(&self, bytes: &[u8]) -> std::io::Result<u64> {
+        let at = self.end.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::FileExt::write_all_at(&self.file, bytes, at)?;
+            Ok(at)
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = at;
+            Err(std::io::ErrorKind::Unsupported.into())
+        }
+    }
+
+    fn read(&self, offset: u64, len: u32) -> std::io::Result<Vec<u8>> {
+        let mut buf = vec![0; len as usize];
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::FileExt::read_exact_at(&self.file, &mut buf, offset)?;
+            Ok(buf)
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = offset;
+            Err(std::io::ErrorKind::Unsupported.into())
+        }
+    }
 }
 
 impl PackedRecord {
     /// Packs `page`.
     pub fn new(page: &PageRecord) -> PackedRecord {
+        PackedRecord::packed(page, None)
+    }
+
+    /// Packs `page` into `spill` (in memory if writing fails).
+    pub fn spilled(page: &PageRecord, spill: &Arc<Spill>) -> PackedRecord {
+        PackedRecord::packed(page, Some(spill))
+    }
+
+    fn packed(page: &PageRecord, spill: Option<&Arc<Spill>>) -> PackedRecord {
         // Serialising plain strings and maps cannot fail.
         let json = serde_json::to_vec(page).unwrap_or_default();
+        let packed = lz4_flex::compress_prepend_size(&json);
+        let bytes = match spill {
+            Some(spill) if u32::try_from(packed.len()).is_ok() => match spill.write(&packed) {
+                Ok(offset) => Bytes::Spilled {
+                    spill: Arc::clone(spill),
+                    offset,
+                    len: packed.len() as u32,
+                },
+                Err(_) => Bytes::Memory(packed.into_boxed_slice()),
+            },
+            _ => Bytes::Memory(packed.into_boxed_slice()),
+        };
         PackedRecord {
             lang: page.lang.clone(),
             url: page.url.clone(),
             title: page.title.clone(),
             description: page.description.clone(),
-            bytes: lz4_flex::compress_prepend_size(&json).into_boxed_slice(),
+            bytes,
         }
     }
 
     /// The record's JSON, as `serde_json::to_vec` wrote it.
     pub(crate) fn json(&self) -> Result<Vec<u8>, Error> {
-        lz4_flex::decompress_size_prepended(&self.bytes).map_err(|e| Error::Unpack {
+        let unpack = |e: String| Error::Unpack {
             url: self.url.clone(),
-            message: e.to_string(),
-        })
+            message: e,
+        };
+        let read;
+        let bytes: &[u8] = match &self.bytes {
+            Bytes::Memory(b) => b,
+            Bytes::Spilled { spill, offset, len } => {
+                read = spill.read(*offset, *len).map_err(|e| {
+                    unpack(format!("{} (removed once open): {e}", spill.path.display()))
+                })?;
+                &read
+            }
+        };
+        lz4_flex::decompress_size_prepended(bytes).map_err(|e| unpack(e.to_string()))
     }
 
     /// The record.
@@ -226,10 +352,34 @@ mod tests {
     }
 
     #[test]
+    fn spilled_records_come_back_and_leave_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        let spill = Spill::create(&cache).expect("a spill file on Unix");
+        assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0);
+        let pages: Vec<PageRecord> = (0..300).map(record).collect();
+        let mut packed = PackedRecords::new();
+        let made: Vec<PackedRecord> = pages
+            .par_iter()
+            .map(|p| PackedRecord::spilled(p, &spill))
+            .collect();
+        for p in made {
+            assert!(matches!(p.bytes, Bytes::Spilled { .. }));
+            packed.push_packed(p);
+        }
+        assert!(!spill.is_empty());
+        assert_eq!(packed.unpack().unwrap(), pages);
+        // A file that lost its bytes is an error naming the page.
+        spill.file.set_len(0).unwrap();
+        let err = packed.unpack().unwrap_err();
+        assert!(err.to_string().contains("p/"), "{err}");
+    }
+
+    #[test]
     fn damaged_bytes_are_an_error_not_a_panic() {
         let mut packed = PackedRecords::new();
         packed.push(&record(3));
-        packed.items[0].bytes = vec![16, 0, 0, 0, 0xff, 0xff].into_boxed_slice();
+        packed.items[0].bytes = Bytes::Memory(vec![16, 0, 0, 0, 0xff, 0xff].into_boxed_slice());
         let err = packed.unpack().unwrap_err();
         assert!(err.to_string().contains("p/3/"), "{err}");
     }

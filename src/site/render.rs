@@ -63,6 +63,17 @@ fn templates_of(
     .map_err(BuildError::new)
 }
 
+/// A search record packed, into `spill` when there is one.
+fn pack_record(
+    record: &search_index::PageRecord,
+    spill: Option<&Arc<search_index::Spill>>,
+) -> search_index::PackedRecord {
+    match spill {
+        Some(spill) => search_index::PackedRecord::spilled(record, spill),
+        None => search_index::PackedRecord::new(record),
+    }
+}
+
 /// Encodes an item as one number for link targets.
 fn target_id(lib: &Library, item: ItemRef) -> usize {
     match item {
@@ -437,10 +448,17 @@ impl<'a> Renderer<'a> {
     /// The search record of page `i` (when it is searched), packed: a build
     /// packs each page's record as soon as its Markdown is rendered, so that
     /// its text is never held unpacked beside everything else.
-    fn packed_page_record(&self, i: usize, r: &mut Rendered) -> Option<search_index::PackedRecord> {
+    /// With a spill file, the packed record goes there (see
+    /// [`search_index::Spill`]).
+    fn packed_page_record(
+        &self,
+        i: usize,
+        r: &mut Rendered,
+        spill: Option<&Arc<search_index::Spill>>,
+    ) -> Option<search_index::PackedRecord> {
         let p = &self.site.library.pages[i];
         self.searched(&p.file.lang, p.meta.in_search_index)
-            .then(|| search_index::PackedRecord::new(&Self::page_record(p, r)))
+            .then(|| pack_record(&Self::page_record(p, r), spill))
     }
 
     /// The same for section `i`.
@@ -448,10 +466,11 @@ impl<'a> Renderer<'a> {
         &self,
         i: usize,
         r: &mut Rendered,
+        spill: Option<&Arc<search_index::Spill>>,
     ) -> Option<search_index::PackedRecord> {
         let s = &self.site.library.sections[i];
         (s.exists && self.searched(&s.file.lang, s.meta.in_search_index))
-            .then(|| search_index::PackedRecord::new(&Self::section_record(s, r)))
+            .then(|| pack_record(&Self::section_record(s, r), spill))
     }
 
     /// The search records of the pages' text (which it takes out of
@@ -718,6 +737,13 @@ impl<'a> Renderer<'a> {
         // A build packs each page's search record from its Markdown as soon
         // as it is rendered (see `packed_page_record`).
         let pack = !keep && config.search.enabled;
+        // Packed records wait in a file of the search cache's folder, if
+        // one can be made there, until the index is built.
+        let spill = if pack {
+            search_index::Spill::create(&site.search_cache)
+        } else {
+            None
+        };
         let page_md: Vec<Markdown> = page_bodies
             .into_par_iter()
             .zip(lib.pages.par_iter())
@@ -726,7 +752,7 @@ impl<'a> Renderer<'a> {
                 let (mut r, ds) = render_md(&body, p.body_line, &p.file.path, &p.file.lang);
                 drop(body);
                 let packed = match &mut r {
-                    Some(r) if pack => self.packed_page_record(i, r),
+                    Some(r) if pack => self.packed_page_record(i, r, spill.as_ref()),
                     _ => None,
                 };
                 (r, ds, packed)
@@ -739,7 +765,7 @@ impl<'a> Renderer<'a> {
             .map(|(i, (body, s))| {
                 let (mut r, ds) = render_md(&body, s.body_line, &s.file.path, &s.file.lang);
                 let packed = match &mut r {
-                    Some(r) if pack => self.packed_section_record(i, r),
+                    Some(r) if pack => self.packed_section_record(i, r, spill.as_ref()),
                     _ => None,
                 };
                 (r, ds, packed)
@@ -964,6 +990,8 @@ impl<'a> Renderer<'a> {
             self.set_data(Vec::new(), Vec::new());
             timer.lap("values dropped");
             search_files = self.export_search(sink, packed)?;
+            // Its records are read: the file goes.
+            drop(spill);
             timer.lap("search");
         }
         let mut warnings = site.warnings.clone();
