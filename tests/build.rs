@@ -483,3 +483,78 @@ fn a_theme_beside_the_site_is_found_from_inside_it() {
         assert_eq!(stderr.contains("Nothing changed"), round == 1, "{stderr}");
     }
 }
+
+/// Files of a site whose section template lists its pages, and whose page
+/// template shows the page's body, table of contents and summary.
+fn listing_site(extra: &[(&'static str, &'static str)]) -> tempfile::TempDir {
+    let mut files: Vec<(&str, &str)> = vec![
+        (
+            "config.toml",
+            "title = \"Small\"\nbase_url = \"https://example.org/\"\ntheme = \"none\"\nfeed = true\n[[taxonomies]]\nname = \"work_areas\"\n",
+        ),
+        (
+            "templates/section.html",
+            "<h1>{{ section.title }}</h1>{% for p in section.pages %}<a href=\"{{ p.url }}\">{{ p.title }}</a>{{ p.summary }}{% endfor %}{% set g = get_page(path=\"docs/a.md\") %}{{ g.title }}",
+        ),
+        (
+            "templates/page.html",
+            "<h1>{{ page.title }}</h1>{% for h in page.toc %}<li>{{ h.title }}</li>{% endfor %}{{ page.content }}<p>{{ page.word_count }}</p>{% if page.next %}{{ page.next.title }}{% endif %}",
+        ),
+        (
+            "content/docs/_index.md",
+            "+++\ntitle = \"Docs\"\nsort_by = \"date\"\n+++\n",
+        ),
+        (
+            "content/docs/a.md",
+            "+++\ntitle = \"A\"\ndate = 2024-01-02\n+++\nIntro **a**.\n<!-- more -->\n## Goals\n\nReach *them*.\n",
+        ),
+        (
+            "content/docs/b.md",
+            "+++\ntitle = \"B\"\ndate = 2024-01-03\n+++\n## One\n\n### Two\n\nText of b.\n",
+        ),
+    ];
+    files.extend_from_slice(extra);
+    small_site(&files)
+}
+
+#[test]
+fn listings_without_bodies_build_what_full_values_build() {
+    // The first site's templates read no listed page's body: its pages'
+    // bodies wait apart for their own templates. The second has one more
+    // template, never rendered, that could read one: every value is whole.
+    // Both must write the same files.
+    let light = listing_site(&[]);
+    let full = listing_site(&[(
+        "templates/unused.html",
+        "{% for p in section.pages %}{{ p.content }}{% endfor %}",
+    )]);
+    let (a, b) = (light.path().join("public"), full.path().join("public"));
+    for (site, out) in [(&light, &a), (&full, &b)] {
+        let o = build(site.path(), out);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let page = read(&a, "docs/b/index.html");
+    assert!(
+        page.contains("<li>One</li>") && page.contains("Text of b."),
+        "{page}"
+    );
+    assert!(
+        read(&a, "atom.xml").contains("Reach"),
+        "the feed has the bodies"
+    );
+    assert_eq!(tree(&a), tree(&b));
+}
+
+#[test]
+fn listed_bodies_are_there_when_templates_read_them() {
+    let site = listing_site(&[(
+        "templates/section.html",
+        "{% for p in section.pages %}<div>{{ p.content }}</div><nav>{{ p.toc | length }}</nav>{% endfor %}",
+    )]);
+    let out = site.path().join("public");
+    let o = build(site.path(), &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let list = read(&out, "docs/index.html");
+    assert!(list.contains("Reach <em>them</em>"), "{list}");
+    assert!(list.contains("<nav>1</nav>"), "{list}");
+}

@@ -40,7 +40,7 @@ pub struct Entry<'a> {
     /// Plain-text summary.
     pub description: Option<&'a str>,
     /// Body HTML.
-    pub content: &'a str,
+    pub content: std::borrow::Cow<'a, str>,
     /// Language.
     pub lang: &'a str,
 }
@@ -125,7 +125,7 @@ pub fn atom(feed: &Feed<'_>, entries: &[Entry<'_>]) -> String {
         out.push_str(&format!(
             "    <content type=\"html\" xml:base=\"{}\">{}</content>\n",
             esc(&e.permalink),
-            esc(e.content)
+            esc(&e.content)
         ));
         out.push_str("  </entry>\n");
     }
@@ -226,7 +226,7 @@ mod tests {
                 published: Some(&d),
                 updated: None,
                 description: Some("Desc"),
-                content: "<p>Hi &amp; bye\u{1}</p>",
+                content: "<p>Hi &amp; bye\u{1}</p>".into(),
                 lang: "en",
             }],
         );

@@ -286,7 +286,7 @@ fn render_dependents(
         .map(|&k| {
             (
                 k,
-                r.render_job(&memo.jobs[k].0, &data, &memo.config_value, None, sink),
+                r.render_job(&memo.jobs[k].0, &data, &memo.config_value, None, None, sink),
             )
         })
         .collect();
@@ -604,7 +604,7 @@ fn apply_with(
                 .map(|&k| {
                     (
                         k,
-                        r.render_job(&memo.jobs[k].0, &data, &memo.config_value, None, sink),
+                        r.render_job(&memo.jobs[k].0, &data, &memo.config_value, None, None, sink),
                     )
                 })
                 .collect()
@@ -681,7 +681,12 @@ fn apply_with(
             ItemRef::Section(_) => None,
         })
         .collect();
-    r.write_feeds(sink, &data.pages, Some(&edited_pages), &mut diags);
+    r.write_feeds(
+        sink,
+        &|p| super::outputs::value_content(&data.pages, p),
+        Some(&edited_pages),
+        &mut diags,
+    );
     timer.lap("incremental: feeds");
     if edits.iter().any(|e| e.updated_changed) {
         r.write_sitemap(sink, &mut diags);

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod feeds;
 mod incremental;
+mod lists;
 pub mod lock;
 mod manifest;
 pub mod offline;

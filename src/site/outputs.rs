@@ -94,10 +94,10 @@ impl Renderer<'_> {
     /// these pages (an incremental rebuild after edits that move no page in
     /// or out of a feed: its entries are the latest by `date`, which such
     /// edits leave alone).
-    pub(super) fn write_feeds(
-        &self,
+    pub(super) fn write_feeds<'c>(
+        &'c self,
         sink: &dyn Sink,
-        pages: &[tera::Value],
+        content_of: &dyn Fn(usize) -> std::borrow::Cow<'c, str>,
         only: Option<&HashSet<usize>>,
         diags: &mut Diagnostics,
     ) {
@@ -125,12 +125,7 @@ impl Renderer<'_> {
                             published: page.meta.date.as_ref(),
                             updated: page.meta.updated.as_ref(),
                             description: page.meta.description.as_deref(),
-                            content: pages
-                                .get(p)
-                                .and_then(|v| v.as_map())
-                                .and_then(|m| m.get(&tera::value::Key::Str("content")))
-                                .and_then(tera::Value::as_str)
-                                .unwrap_or(""),
+                            content: content_of(p),
                             lang: &page.file.lang,
                         }
                     })
@@ -351,6 +346,17 @@ impl Renderer<'_> {
         }
         entries
     }
+}
+
+/// The `content` of page `p`'s value, for a feed.
+pub(super) fn value_content(pages: &[tera::Value], p: usize) -> std::borrow::Cow<'_, str> {
+    pages
+        .get(p)
+        .and_then(|v| v.as_map())
+        .and_then(|m| m.get(&tera::value::Key::Str("content")))
+        .and_then(tera::Value::as_str)
+        .unwrap_or("")
+        .into()
 }
 
 /// A page that sends the browser to `url`.

@@ -12,6 +12,7 @@ use super::timer::Timer;
 use super::values::{self, Urls};
 use super::writer::Sink;
 use super::{Report, Site, assets};
+use super::{lists, outputs};
 use crate::content::{self, ItemRef, Library};
 use crate::error::{BuildError, Diagnostic, Diagnostics, Result};
 use crate::markdown::{self, Rendered};
@@ -61,6 +62,20 @@ fn templates_of(
         &site.config.default_language,
     )
     .map_err(BuildError::new)
+}
+
+/// The HTML of page `p`'s body, while it waits apart.
+fn body_content(bodies: &Bodies, p: usize) -> std::borrow::Cow<'static, str> {
+    bodies
+        .get(p)
+        .and_then(|slot| {
+            slot.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_ref()
+                .map(Body::html)
+        })
+        .unwrap_or_default()
+        .into()
 }
 
 /// A search record packed, into `spill` when there is one.
@@ -300,13 +315,44 @@ pub(super) struct SearchWritten {
     packed: Option<search_index::PackedRecords>,
 }
 
-/// A page's rendered Markdown (when it rendered), its problems, and its
-/// search record, packed (in a build).
+/// A page's rendered Markdown (when it rendered), its problems, its
+/// search record, packed (in a build), and its body, when it waits apart
+/// (see `lists`).
 type Markdown = (
     Option<Rendered>,
     Vec<Diagnostic>,
     Option<search_index::PackedRecord>,
+    Option<Body>,
 );
+
+/// A page's HTML (LZ4-compressed) and table of contents, from its Markdown
+/// to its own template, when listings do without them (see `lists`).
+pub(super) struct Body {
+    html: Box<[u8]>,
+    toc: Vec<markdown::TocEntry>,
+}
+
+impl Body {
+    /// Takes the HTML and table of contents out of `r`.
+    fn take(r: &mut Rendered) -> Body {
+        let html = std::mem::take(&mut r.html);
+        Body {
+            html: lz4_flex::compress_prepend_size(html.as_bytes()).into_boxed_slice(),
+            toc: std::mem::take(&mut r.toc),
+        }
+    }
+
+    /// The HTML.
+    fn html(&self) -> String {
+        lz4_flex::decompress_size_prepended(&self.html)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// Each page's [`Body`], taken by its own template.
+type Bodies = [std::sync::Mutex<Option<Body>>];
 
 /// One output page to render with a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -737,6 +783,9 @@ impl<'a> Renderer<'a> {
         // A build packs each page's search record from its Markdown as soon
         // as it is rendered (see `packed_page_record`).
         let pack = !keep && config.search.enabled;
+        // A build whose templates read no listed page's body keeps each
+        // page's body apart, compressed, for its own template only.
+        let light = !keep && !keep_going && !lists::templates_read_listed_bodies(&site.templates);
         // Packed records wait in a file of the search cache's folder, if
         // one can be made there, until the index is built.
         let spill = if pack {
@@ -755,7 +804,11 @@ impl<'a> Renderer<'a> {
                     Some(r) if pack => self.packed_page_record(i, r, spill.as_ref()),
                     _ => None,
                 };
-                (r, ds, packed)
+                let apart = match &mut r {
+                    Some(r) if light => Some(Body::take(r)),
+                    _ => None,
+                };
+                (r, ds, packed, apart)
             })
             .collect();
         let section_md: Vec<Markdown> = section_bodies
@@ -768,15 +821,19 @@ impl<'a> Renderer<'a> {
                     Some(r) if pack => self.packed_section_record(i, r, spill.as_ref()),
                     _ => None,
                 };
-                (r, ds, packed)
+                (r, ds, packed, None)
             })
             .collect();
         let mut links_to_left_out = Vec::new();
         let mut packed = pack.then(search_index::PackedRecords::new);
+        let mut bodies: Vec<std::sync::Mutex<Option<Body>>> = Vec::new();
         let mut collect = |md: Vec<Markdown>, files: Vec<&Path>| {
             let mut out = Vec::with_capacity(md.len());
-            for ((mut r, ds, record), file) in md.into_iter().zip(files) {
+            for ((mut r, ds, record, apart), file) in md.into_iter().zip(files) {
                 diags.extend(ds);
+                if light {
+                    bodies.push(std::sync::Mutex::new(apart));
+                }
                 if let (Some(all), Some(record)) = (&mut packed, record) {
                     all.push_packed(record);
                 }
@@ -797,6 +854,8 @@ impl<'a> Renderer<'a> {
             section_md,
             lib.sections.iter().map(|s| s.file.path.as_path()).collect(),
         );
+        // Bodies are pages' only.
+        bodies.truncate(if light { lib.pages.len() } else { 0 });
         if !keep_going {
             diags.check()?;
         }
@@ -834,7 +893,11 @@ impl<'a> Renderer<'a> {
             .par_iter_mut()
             .enumerate()
             .map(|(i, r)| {
-                let v = values::page(lib, config, &self.shared, i, r.as_ref());
+                let v = if light {
+                    values::page_light(lib, config, &self.shared, i, r.as_ref())
+                } else {
+                    values::page(lib, config, &self.shared, i, r.as_ref())
+                };
                 if let Some(r) = r {
                     r.html = String::new();
                     r.summary = None;
@@ -873,10 +936,17 @@ impl<'a> Renderer<'a> {
                 .map(|l| l.target)
                 .collect()
         });
+        // Feeds need the bodies that page templates drop: in a build that
+        // keeps bodies apart, they are written first.
+        if light {
+            self.write_feeds(sink, &|p| body_content(&bodies, p), None, &mut diags);
+        }
+        let own = light.then_some(bodies.as_slice());
         let results: Vec<JobResult> = jobs
             .par_iter()
-            .map(|job| self.render_job(job, &data, &config_value, anchored.as_ref(), sink))
+            .map(|job| self.render_job(job, &data, &config_value, anchored.as_ref(), own, sink))
             .collect();
+        drop(bodies);
         let mut ids: Vec<Option<HashSet<String>>> =
             vec![None; lib.pages.len() + lib.sections.len()];
         let mut job_reads = Vec::with_capacity(if keep { jobs.len() } else { 0 });
@@ -942,7 +1012,15 @@ impl<'a> Renderer<'a> {
         timer.lap("anchors");
         // 6. Everything else; aliases last, so that an alias colliding with
         // another output is the write that fails and is reported at its line.
-        self.write_feeds(sink, &data.pages, None, &mut diags);
+        if !light {
+            let pages = &data.pages;
+            self.write_feeds(
+                sink,
+                &|p| outputs::value_content(pages, p),
+                None,
+                &mut diags,
+            );
+        }
         self.write_sitemap(sink, &mut diags);
         let api_entries = self.write_api(sink, None, &mut diags);
         let robots = robots_txt(&self.urls.base_url, &self.urls.base_path);
@@ -1136,6 +1214,7 @@ impl<'a> Renderer<'a> {
         data: &SiteData,
         config_value: &Value,
         anchored: Option<&HashSet<usize>>,
+        bodies: Option<&Bodies>,
         sink: &dyn Sink,
     ) -> JobResult {
         let lib = &self.site.library;
@@ -1157,7 +1236,22 @@ impl<'a> Renderer<'a> {
                                 .find_map(|s| lib.sections[s].meta.page_template.clone())
                         })
                         .unwrap_or_else(|| "page.html".into());
-                    ctx.insert_value("page", data.pages[*i].clone());
+                    let value = match bodies.and_then(|b| b.get(*i)) {
+                        // Its own template takes the page's body: made whole
+                        // for it, its value goes with it.
+                        Some(slot) => {
+                            let body = slot
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .take();
+                            match body {
+                                Some(b) => values::with_body(&data.pages[*i], &b.html(), &b.toc),
+                                None => values::with_body(&data.pages[*i], "", &[]),
+                            }
+                        }
+                        None => data.pages[*i].clone(),
+                    };
+                    ctx.insert_value("page", value);
                     (
                         template,
                         p.path.clone(),

@@ -312,6 +312,9 @@ fn original_fields(
     (v, outdated)
 }
 
+/// Keys of a page value.
+const PAGE_KEYS: usize = 31;
+
 /// The value of page `i`.
 pub fn page(
     lib: &Library,
@@ -319,6 +322,48 @@ pub fn page(
     shared: &Shared,
     i: usize,
     rendered: Option<&Rendered>,
+) -> Value {
+    page_value(lib, config, shared, i, rendered, true)
+}
+
+/// The value of page `i` for listings that read no page's body: without
+/// `content` and `toc` (see `lists`). [`with_body`] makes it whole.
+pub fn page_light(
+    lib: &Library,
+    config: &Config,
+    shared: &Shared,
+    i: usize,
+    rendered: Option<&Rendered>,
+) -> Value {
+    page_value(lib, config, shared, i, rendered, false)
+}
+
+/// A [`page_light`] value with `content` and `toc` put back where
+/// [`page`] has them: the same value, key for key and in the same order.
+pub fn with_body(light: &Value, html: &str, toc: &[crate::markdown::TocEntry]) -> Value {
+    let Some(map) = light.as_map() else {
+        return light.clone();
+    };
+    let mut m = Map::with_capacity(map.len() + 2);
+    for (k, v) in map {
+        if *k == Key::Str("summary") {
+            m.insert(Key::Str("content"), Value::safe_string(html));
+            m.insert(k.clone(), v.clone());
+            m.insert(Key::Str("toc"), json(&toc));
+        } else {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    Value::from(m)
+}
+
+fn page_value(
+    lib: &Library,
+    config: &Config,
+    shared: &Shared,
+    i: usize,
+    rendered: Option<&Rendered>,
+    body: bool,
 ) -> Value {
     let urls = &shared.urls;
     let p = &lib.pages[i];
@@ -341,7 +386,7 @@ pub fn page(
         .iter()
         .map(|(_, out)| Value::from(urls.url(out)))
         .collect();
-    let mut mm = Map::with_capacity(40);
+    let mut mm = Map::with_capacity(PAGE_KEYS);
     let mut put = |k: &'static str, v: Value| {
         mm.insert(Key::Str(k), v);
     };
@@ -370,7 +415,9 @@ pub fn page(
     put("sources", json(&m.sources));
     put("extra", json(&m.extra));
     for (k, v) in rendered_fields(rendered) {
-        put(k, v);
+        if body || !crate::site::lists::BODY_FIELDS.contains(&k) {
+            put(k, v);
+        }
     }
     put("section", shared.section_links[p.section].clone());
     put("ancestors", ancestors_value(lib, shared, ItemRef::Page(i)));
