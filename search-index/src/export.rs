@@ -1013,7 +1013,11 @@ pub(crate) fn export(
     cache.records.resize(page_count, None);
 
     if timing {
-        eprintln!("search {lang} export: key at {:?}", timer.elapsed());
+        eprintln!(
+            "search {lang} export: key at {:?}{}",
+            timer.elapsed(),
+            crate::memory_lap()
+        );
     }
     // Display records.
     let mut records: Vec<Arc<Record>> = Vec::with_capacity(page_count);
@@ -1043,7 +1047,11 @@ pub(crate) fn export(
     }
 
     if timing {
-        eprintln!("search {lang} export: records at {:?}", timer.elapsed());
+        eprintln!(
+            "search {lang} export: records at {:?}{}",
+            timer.elapsed(),
+            crate::memory_lap()
+        );
     }
     // Every stem's postings, computed again where they changed.
     let stale: Vec<u32> = (0..model.stems.len() as u32)
@@ -1055,20 +1063,30 @@ pub(crate) fn export(
                     .is_none_or(|o| o.epoch != epoch || o.version != s.version)
         })
         .collect();
-    let computed: Vec<(u32, StemOut)> = {
-        let m: &Model = model;
-        stale
-            .par_iter()
-            .map(|&id| {
-                let previous = m.stems[id as usize].out.as_deref();
-                (id, stem_out(m, id, &avg, &records, epoch, previous))
-            })
-            .collect()
-    };
-    for (id, out) in computed {
-        let stem = &mut model.stems[id as usize];
-        stem.out = Some(Arc::new(out));
-        stem.dirty.clear();
+    // A model that is never updated computes them a batch at a time and
+    // lets each stem's entries, and its postings but for what the shards
+    // write, go as soon as they are computed: no stem is then held twice.
+    let once = !model.is_updatable();
+    let batch = if once { 1024 } else { stale.len().max(1) };
+    for ids in stale.chunks(batch) {
+        let computed: Vec<(u32, StemOut)> = {
+            let m: &Model = model;
+            ids.par_iter()
+                .map(|&id| {
+                    let previous = m.stems[id as usize].out.as_deref();
+                    (id, stem_out(m, id, &avg, &records, epoch, previous))
+                })
+                .collect()
+        };
+        for (id, mut out) in computed {
+            let stem = &mut model.stems[id as usize];
+            if once {
+                out.postings = Vec::new();
+                stem.release();
+            }
+            stem.out = Some(Arc::new(out));
+            stem.dirty.clear();
+        }
     }
     let outs: Vec<Option<Arc<StemOut>>> = model
         .stems
@@ -1078,7 +1096,11 @@ pub(crate) fn export(
     let max_q = outs.iter().flatten().map(|o| o.max_q).max().unwrap_or(1);
 
     if timing {
-        eprintln!("search {lang} export: stems at {:?}", timer.elapsed());
+        eprintln!(
+            "search {lang} export: stems at {:?}{}",
+            timer.elapsed(),
+            crate::memory_lap()
+        );
     }
     // Where display records go: all in meta.js when the table is small;
     // else the top pages' records of the stems on many pages ride in their
@@ -1143,7 +1165,11 @@ pub(crate) fn export(
     model.cache.shards = kept;
 
     if timing {
-        eprintln!("search {lang} export: shards at {:?}", timer.elapsed());
+        eprintln!(
+            "search {lang} export: shards at {:?}{}",
+            timer.elapsed(),
+            crate::memory_lap()
+        );
     }
     let mut shard_starts: Vec<String> = Vec::with_capacity(plans.len());
     let mut previous_last = "";
@@ -1195,7 +1221,11 @@ pub(crate) fn export(
     }
 
     if timing {
-        eprintln!("search {lang} export: names at {:?}", timer.elapsed());
+        eprintln!(
+            "search {lang} export: names at {:?}{}",
+            timer.elapsed(),
+            crate::memory_lap()
+        );
     }
     // Facets: values in meta, page sets in one file.
     let mut facet_meta = Vec::new();
@@ -1221,7 +1251,11 @@ pub(crate) fn export(
     };
 
     if timing {
-        eprintln!("search {lang} export: facets at {:?}", timer.elapsed());
+        eprintln!(
+            "search {lang} export: facets at {:?}{}",
+            timer.elapsed(),
+            crate::memory_lap()
+        );
     }
     // The document table: in meta.js, or in chunks of a fixed number of
     // consecutive pages, all named by one hash of the whole table.
@@ -1281,7 +1315,11 @@ pub(crate) fn export(
     }
 
     if timing {
-        eprintln!("search {lang} export: table at {:?}", timer.elapsed());
+        eprintln!(
+            "search {lang} export: table at {:?}{}",
+            timer.elapsed(),
+            crate::memory_lap()
+        );
     }
     let analyzer = &model.analyzer;
     let scores = &dequantise_table()[..=max_q as usize];

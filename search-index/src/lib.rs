@@ -352,7 +352,7 @@ fn export_language(
 /// With `GCA_SEARCH_TIMINGS` (Linux): ` (N MiB now, M MiB peak)`, the
 /// resident memory and its peak (since the process began, or since the
 /// caller last reset it: `GCA_TIMINGS` in gca does so at each stage).
-fn memory_lap() -> String {
+pub(crate) fn memory_lap() -> String {
     if std::env::var_os("GCA_SEARCH_TIMINGS").is_none() {
         return String::new();
     }

@@ -118,12 +118,24 @@ pub(crate) struct StemData {
     /// Its encoded postings, for [`Self::version`] (and the epoch they
     /// carry).
     pub out: Option<Arc<StemOut>>,
+    /// Its number of pages once [`Self::release`] let its entries go.
+    released: Option<usize>,
 }
 
 impl StemData {
     /// Number of pages.
     pub(crate) fn pages(&self) -> usize {
-        self.entries.len()
+        self.released.unwrap_or(self.entries.len())
+    }
+
+    /// Lets its entries and positions go, keeping their number: in a model
+    /// that is never updated, once its postings are computed, nothing
+    /// reads them again (its [`StemOut`] holds the positions).
+    pub(crate) fn release(&mut self) {
+        self.released = Some(self.pages());
+        self.entries = Vec::new();
+        self.offsets = Vec::new();
+        self.positions = String::new();
     }
 
     fn packed_positions(term: &PageTerm) -> String {
@@ -462,6 +474,7 @@ impl Model {
             version,
             dirty: Vec::new(),
             out: None,
+            released: None,
         });
         self.stem_ids.insert(name.to_string(), id);
         id
@@ -644,6 +657,11 @@ impl Model {
         }
         self.pages.push(data);
         self.lens.push(lens);
+    }
+
+    /// Whether pages can be replaced (see [`Model::updatable`]).
+    pub(crate) fn is_updatable(&self) -> bool {
+        self.updatable
     }
 
     fn count_surface(&mut self, surface: &str, delta: i64) {
