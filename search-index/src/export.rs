@@ -1067,8 +1067,23 @@ pub(crate) fn export(
     // lets each stem's entries, and its postings but for what the shards
     // write, go as soon as they are computed: no stem is then held twice.
     let once = !model.is_updatable();
-    let batch = if once { 1024 } else { stale.len().max(1) };
-    for ids in stale.chunks(batch) {
+    let mut batches: Vec<&[u32]> = Vec::new();
+    if once {
+        // Batches of about a million entries (common stems come first, and
+        // each has an entry for most pages).
+        let (mut start, mut entries) = (0, 0);
+        for (k, &id) in stale.iter().enumerate() {
+            entries += model.stems[id as usize].pages();
+            if entries >= 1 << 20 {
+                batches.push(&stale[start..=k]);
+                (start, entries) = (k + 1, 0);
+            }
+        }
+        batches.push(&stale[start..]);
+    } else {
+        batches.push(&stale);
+    }
+    for ids in batches {
         let computed: Vec<(u32, StemOut)> = {
             let m: &Model = model;
             ids.par_iter()

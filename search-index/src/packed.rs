@@ -44,7 +44,8 @@ enum Bytes {
     },
 }
 
-/// A file that packed records are written to instead of memory, from the
+/// A file that packed records (and a build's other bytes that wait, such
+/// as pages' compressed HTML) are written to instead of memory, from the
 /// rendering of a page's Markdown to the search index. It is removed from
 /// its folder as soon as it is made (where the system allows: Unix), so
 /// that nothing is left behind, even by a build that is killed; the kernel
@@ -93,8 +94,9 @@ impl Spill {
     }
 
     /// Writes `bytes` after what other calls wrote (threads write at once,
-    /// each in a range of its own); returns their offset.
-    fn write(&self, bytes: &[u8]) -> std::io::Result<u64> {
+    /// each in a range of its own); returns their offset, for
+    /// [`Spill::read`].
+    pub fn write(&self, bytes: &[u8]) -> std::io::Result<u64> {
         let at = self.end.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         #[cfg(unix)]
         {
@@ -108,7 +110,8 @@ impl Spill {
         }
     }
 
-    fn read(&self, offset: u64, len: u32) -> std::io::Result<Vec<u8>> {
+    /// The `len` bytes written at `offset`.
+    pub fn read(&self, offset: u64, len: u32) -> std::io::Result<Vec<u8>> {
         let mut buf = vec![0; len as usize];
         #[cfg(unix)]
         {

@@ -174,7 +174,8 @@ pub fn load(
         diags.check()?;
     }
 
-    let mut pages = Vec::new();
+    let pages_at_most = parsed.iter().filter(|p| matches!(p, Item::Page(_))).count();
+    let mut pages = Vec::with_capacity(pages_at_most);
     let mut sections = Vec::new();
     for p in parsed {
         match p {

@@ -64,18 +64,41 @@ fn templates_of(
     .map_err(BuildError::new)
 }
 
-/// The HTML of page `p`'s body, while it waits apart.
-fn body_content(bodies: &Bodies, p: usize) -> std::borrow::Cow<'static, str> {
-    bodies
-        .get(p)
-        .and_then(|slot| {
-            slot.lock()
+/// The HTML of page `p`'s body, while it waits apart; a body that cannot
+/// be read back is reported into `lost`.
+fn body_content(
+    lib: &Library,
+    bodies: &Bodies,
+    p: usize,
+    lost: &std::sync::Mutex<Vec<Diagnostic>>,
+) -> std::borrow::Cow<'static, str> {
+    let Some(slot) = bodies.get(p) else {
+        return "".into();
+    };
+    let html = slot
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .map(Body::html);
+    match html {
+        Some(Ok(html)) => html.into(),
+        Some(Err(e)) => {
+            lost.lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .as_ref()
-                .map(Body::html)
-        })
-        .unwrap_or_default()
-        .into()
+                .push(body_lost(&lib.pages[p], &e));
+            "".into()
+        }
+        None => "".into(),
+    }
+}
+
+/// The error of a page whose waiting HTML could not be read back.
+fn body_lost(p: &content::Page, why: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "the rendered HTML of this page could not be read back from the build's spill file: {why}"
+    ))
+    .in_file(&p.file.path)
+    .help("check the disk under the site's .gca folder (space, errors) and build again")
 }
 
 /// A search record packed, into `spill` when there is one.
@@ -328,26 +351,56 @@ type Markdown = (
 /// A page's HTML (LZ4-compressed) and table of contents, from its Markdown
 /// to its own template, when listings do without them (see `lists`).
 pub(super) struct Body {
-    html: Box<[u8]>,
+    html: Html,
     toc: Vec<markdown::TocEntry>,
+}
+
+/// Where a [`Body`]'s compressed HTML waits: in the build's spill file
+/// when it has one, else in memory.
+enum Html {
+    Memory(Box<[u8]>),
+    Spilled {
+        spill: Arc<search_index::Spill>,
+        offset: u64,
+        len: u32,
+    },
 }
 
 impl Body {
     /// Takes the HTML and table of contents out of `r`.
-    fn take(r: &mut Rendered) -> Body {
+    fn take(r: &mut Rendered, spill: Option<&Arc<search_index::Spill>>) -> Body {
         let html = std::mem::take(&mut r.html);
+        let packed = lz4_flex::compress_prepend_size(html.as_bytes());
+        drop(html);
+        let html = match (spill, u32::try_from(packed.len())) {
+            (Some(spill), Ok(len)) => match spill.write(&packed) {
+                Ok(offset) => Html::Spilled {
+                    spill: Arc::clone(spill),
+                    offset,
+                    len,
+                },
+                Err(_) => Html::Memory(packed.into_boxed_slice()),
+            },
+            _ => Html::Memory(packed.into_boxed_slice()),
+        };
         Body {
-            html: lz4_flex::compress_prepend_size(html.as_bytes()).into_boxed_slice(),
+            html,
             toc: std::mem::take(&mut r.toc),
         }
     }
 
     /// The HTML.
-    fn html(&self) -> String {
-        lz4_flex::decompress_size_prepended(&self.html)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .unwrap_or_default()
+    fn html(&self) -> std::result::Result<String, String> {
+        let read;
+        let bytes: &[u8] = match &self.html {
+            Html::Memory(b) => b,
+            Html::Spilled { spill, offset, len } => {
+                read = spill.read(*offset, *len).map_err(|e| e.to_string())?;
+                &read
+            }
+        };
+        let html = lz4_flex::decompress_size_prepended(bytes).map_err(|e| e.to_string())?;
+        String::from_utf8(html).map_err(|e| e.to_string())
     }
 }
 
@@ -786,9 +839,9 @@ impl<'a> Renderer<'a> {
         // A build whose templates read no listed page's body keeps each
         // page's body apart, compressed, for its own template only.
         let light = !keep && !keep_going && !lists::templates_read_listed_bodies(&site.templates);
-        // Packed records wait in a file of the search cache's folder, if
-        // one can be made there, until the index is built.
-        let spill = if pack {
+        // Packed records and bodies wait in a file of the search cache's
+        // folder, if one can be made there, until they are read.
+        let spill = if pack || light {
             search_index::Spill::create(&site.search_cache)
         } else {
             None
@@ -805,7 +858,7 @@ impl<'a> Renderer<'a> {
                     _ => None,
                 };
                 let apart = match &mut r {
-                    Some(r) if light => Some(Body::take(r)),
+                    Some(r) if light => Some(Body::take(r, spill.as_ref())),
                     _ => None,
                 };
                 (r, ds, packed, apart)
@@ -939,7 +992,17 @@ impl<'a> Renderer<'a> {
         // Feeds need the bodies that page templates drop: in a build that
         // keeps bodies apart, they are written first.
         if light {
-            self.write_feeds(sink, &|p| body_content(&bodies, p), None, &mut diags);
+            let lost = std::sync::Mutex::new(Vec::new());
+            self.write_feeds(
+                sink,
+                &|p| body_content(lib, &bodies, p, &lost),
+                None,
+                &mut diags,
+            );
+            diags.extend(
+                lost.into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
         }
         let own = light.then_some(bodies.as_slice());
         let results: Vec<JobResult> = jobs
@@ -1245,7 +1308,10 @@ impl<'a> Renderer<'a> {
                                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                                 .take();
                             match body {
-                                Some(b) => values::with_body(&data.pages[*i], &b.html(), &b.toc),
+                                Some(b) => {
+                                    let html = b.html().map_err(|e| body_lost(p, &e))?;
+                                    values::with_body(&data.pages[*i], &html, &b.toc)
+                                }
                                 None => values::with_body(&data.pages[*i], "", &[]),
                             }
                         }
@@ -1512,6 +1578,25 @@ pub fn html_ids(html: &str) -> HashSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_come_back_from_memory_and_from_the_spill_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = search_index::Spill::create(dir.path());
+        for spill in [None, spill.as_ref()] {
+            let mut r = Rendered {
+                html: "<p>Incident <em>response</em></p>".repeat(50),
+                ..Rendered::default()
+            };
+            let body = Body::take(&mut r, spill);
+            assert!(r.html.is_empty(), "the HTML leaves the rendered Markdown");
+            assert_eq!(spill.is_some(), matches!(body.html, Html::Spilled { .. }));
+            assert_eq!(
+                body.html().unwrap(),
+                "<p>Incident <em>response</em></p>".repeat(50)
+            );
+        }
+    }
 
     #[test]
     fn robots_txt_follows_the_base_path() {
