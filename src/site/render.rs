@@ -946,11 +946,7 @@ impl<'a> Renderer<'a> {
             .par_iter_mut()
             .enumerate()
             .map(|(i, r)| {
-                let v = if light {
-                    values::page_light(lib, config, &self.shared, i, r.as_ref())
-                } else {
-                    values::page(lib, config, &self.shared, i, r.as_ref())
-                };
+                let v = values::page_value(lib, config, &self.shared, i, r.as_ref(), !light);
                 if let Some(r) = r {
                     r.html = String::new();
                     r.summary = None;

@@ -326,20 +326,8 @@ pub fn page(
     page_value(lib, config, shared, i, rendered, true)
 }
 
-/// The value of page `i` for listings that read no page's body: without
-/// `content` and `toc` (see `lists`). [`with_body`] makes it whole.
-pub fn page_light(
-    lib: &Library,
-    config: &Config,
-    shared: &Shared,
-    i: usize,
-    rendered: Option<&Rendered>,
-) -> Value {
-    page_value(lib, config, shared, i, rendered, false)
-}
-
-/// A [`page_light`] value with `content` and `toc` put back where
-/// [`page`] has them: the same value, key for key and in the same order.
+/// A value of [`page_value`] without its body, with `content` and `toc`
+/// put back where [`page`] has them: the same value, key for key and in the same order.
 pub fn with_body(light: &Value, html: &str, toc: &[crate::markdown::TocEntry]) -> Value {
     let Some(map) = light.as_map() else {
         return light.clone();
@@ -357,7 +345,10 @@ pub fn with_body(light: &Value, html: &str, toc: &[crate::markdown::TocEntry]) -
     Value::from(m)
 }
 
-fn page_value(
+/// The value of page `i`; without `body`, for listings that read no
+/// page's body, it lacks `content` and `toc` (see `lists`), and
+/// [`with_body`] makes it whole.
+pub fn page_value(
     lib: &Library,
     config: &Config,
     shared: &Shared,
