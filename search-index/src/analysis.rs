@@ -295,42 +295,63 @@ pub struct Word {
 
 /// Splits `text` into surface words (see the module documentation).
 pub fn words(text: &str) -> Vec<Word> {
-    // Fold every source character, remembering where each folded character
-    // came from.
-    let mut folded: Vec<(char, usize, usize)> = Vec::with_capacity(text.len());
+    let mut out = Vec::new();
+    for_each_word(text, |word, from, to| {
+        let position = out.len();
+        out.push(Word {
+            text: word.to_string(),
+            from,
+            to,
+            position,
+        });
+    });
+    out
+}
+
+/// [`words`] without making them: calls `f(word, from, to)` for each
+/// surface word of `text` in order (its position is the number of calls
+/// before it). The words are folded one run of letters at a time into
+/// buffers that are used again, so that nothing is allocated per word.
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str, usize, usize)) {
+    // The current run of folded letters and digits, each with the source
+    // character it came from.
+    let mut run: Vec<(char, usize, usize)> = Vec::new();
+    let mut word = String::new();
     let mut piece = String::new();
     for (at, c) in text.char_indices() {
         if c.is_ascii() {
-            folded.push((c.to_ascii_lowercase(), at, at + 1));
+            if c.is_ascii_alphanumeric() {
+                run.push((c.to_ascii_lowercase(), at, at + 1));
+            } else if !run.is_empty() {
+                split_run(&run, &mut word, &mut f);
+                run.clear();
+            }
             continue;
         }
         piece.clear();
         fold_char(c, &mut piece);
         let end = at + c.len_utf8();
-        for f in piece.chars() {
-            folded.push((f, at, end));
+        for folded in piece.chars() {
+            if folded.is_alphanumeric() {
+                run.push((folded, at, end));
+            } else if !run.is_empty() {
+                split_run(&run, &mut word, &mut f);
+                run.clear();
+            }
         }
     }
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < folded.len() {
-        if !folded[i].0.is_alphanumeric() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < folded.len() && folded[i].0.is_alphanumeric() {
-            i += 1;
-        }
-        split_run(&folded[start..i], &mut out);
+    if !run.is_empty() {
+        split_run(&run, &mut word, &mut f);
     }
-    for (n, w) in out.iter_mut().enumerate() {
-        w.position = n;
-    }
-    out
 }
 
-fn split_run(run: &[(char, usize, usize)], out: &mut Vec<Word>) {
+/// The words of a run of letters and digits: CJK parts as bigrams, other
+/// parts whole.
+fn split_run(
+    run: &[(char, usize, usize)],
+    word: &mut String,
+    f: &mut impl FnMut(&str, usize, usize),
+) {
     let mut i = 0;
     while i < run.len() {
         let cjk = is_cjk(run[i].0);
@@ -341,24 +362,25 @@ fn split_run(run: &[(char, usize, usize)], out: &mut Vec<Word>) {
         let part = &run[start..i];
         if cjk && part.len() > 1 {
             for pair in part.windows(2) {
-                push_word(pair, out);
+                push_word(pair, word, f);
             }
         } else {
-            push_word(part, out);
+            push_word(part, word, f);
         }
     }
 }
 
-fn push_word(chars: &[(char, usize, usize)], out: &mut Vec<Word>) {
+fn push_word(
+    chars: &[(char, usize, usize)],
+    word: &mut String,
+    f: &mut impl FnMut(&str, usize, usize),
+) {
     if chars.is_empty() || chars.len() > MAX_WORD_CHARS {
         return;
     }
-    out.push(Word {
-        text: chars.iter().map(|c| c.0).collect(),
-        from: chars[0].1,
-        to: chars[chars.len() - 1].2,
-        position: 0,
-    });
+    word.clear();
+    word.extend(chars.iter().map(|c| c.0));
+    f(word, chars[0].1, chars[chars.len() - 1].2);
 }
 
 /// Positions left between two texts of a page (title, description, each
@@ -427,7 +449,10 @@ impl Analyzer {
         TextAnalyzer::from(WordTokenizer {
             lang: self.lang,
             stemmer: if stemmed { self.stemmer.clone() } else { None },
-            cache: rustc_hash::FxHashMap::default(),
+            ids: rustc_hash::FxHashMap::default(),
+            terms: Vec::new(),
+            spans: Vec::new(),
+            token: Token::default(),
         })
     }
 }
@@ -451,49 +476,103 @@ impl Tokenizer for WholeWord {
 }
 
 /// The tantivy face of [`words`]: surface words minus stop words, stemmed
-/// when it has a stemmer (each distinct word is stemmed once).
+/// when it has a stemmer. Each distinct word is looked up once: a text
+/// becomes a list of spans, each with the number of its term, and the
+/// stream writes each term in turn into one token.
 #[derive(Clone)]
 struct WordTokenizer {
     lang: Lang,
     stemmer: Option<TextAnalyzer>,
-    cache: rustc_hash::FxHashMap<String, String>,
+    /// Surface word to the number of its term in `terms` ([`NO_TERM`]
+    /// for a stop word).
+    ids: rustc_hash::FxHashMap<String, u32>,
+    terms: Vec<String>,
+    /// `(from, to, position, term)` of each token of the current text.
+    spans: Vec<(usize, usize, usize, u32)>,
+    token: Token,
+}
+
+/// The term number of a stop word.
+const NO_TERM: u32 = u32::MAX;
+
+impl WordTokenizer {
+    /// Words remembered at most: past it, the next text starts afresh.
+    const LIMIT: usize = 200_000;
+
+    fn term_of(&mut self, surface: &str) -> u32 {
+        if let Some(&id) = self.ids.get(surface) {
+            return id;
+        }
+        let id = if self.lang.is_stop_word(surface) {
+            NO_TERM
+        } else {
+            let term = match &mut self.stemmer {
+                None => surface.to_string(),
+                Some(stemmer) => stemmer
+                    .token_stream(surface)
+                    .next()
+                    .map(|t| t.text.clone())
+                    .unwrap_or_else(|| surface.to_string()),
+            };
+            self.terms.push(term);
+            (self.terms.len() - 1) as u32
+        };
+        self.ids.insert(surface.to_string(), id);
+        id
+    }
 }
 
 impl Tokenizer for WordTokenizer {
-    type TokenStream<'a> = VecStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
-        let mut tokens = Vec::new();
-        for w in words(text) {
-            if self.lang.is_stop_word(&w.text) {
-                continue;
-            }
-            let text = match &mut self.stemmer {
-                None => w.text,
-                Some(stemmer) => {
-                    if let Some(stem) = self.cache.get(&w.text) {
-                        stem.clone()
-                    } else {
-                        let stem = stemmer
-                            .token_stream(&w.text)
-                            .next()
-                            .map(|t| t.text.clone())
-                            .unwrap_or_else(|| w.text.clone());
-                        if self.cache.len() < 200_000 {
-                            self.cache.insert(w.text, stem.clone());
-                        }
-                        stem
-                    }
-                }
-            };
-            tokens.push(Token {
-                offset_from: w.from,
-                offset_to: w.to,
-                position: w.position,
-                text,
-                position_length: 1,
-            });
+    type TokenStream<'a> = SpanStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanStream<'a> {
+        if self.ids.len() >= Self::LIMIT {
+            self.ids.clear();
+            self.terms.clear();
         }
-        VecStream::new(tokens)
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        let mut position = 0;
+        for_each_word(text, |word, from, to| {
+            let term = self.term_of(word);
+            if term != NO_TERM {
+                spans.push((from, to, position, term));
+            }
+            position += 1;
+        });
+        self.spans = spans;
+        SpanStream {
+            tokenizer: self,
+            next: 0,
+        }
+    }
+}
+
+/// The tokens of one text, from [`WordTokenizer`]'s spans.
+struct SpanStream<'a> {
+    tokenizer: &'a mut WordTokenizer,
+    next: usize,
+}
+
+impl TokenStream for SpanStream<'_> {
+    fn advance(&mut self) -> bool {
+        let t = &mut *self.tokenizer;
+        let Some(&(from, to, position, term)) = t.spans.get(self.next) else {
+            return false;
+        };
+        self.next += 1;
+        t.token.offset_from = from;
+        t.token.offset_to = to;
+        t.token.position = position;
+        t.token.position_length = 1;
+        t.token.text.clear();
+        t.token.text.push_str(&t.terms[term as usize]);
+        true
+    }
+    fn token(&self) -> &Token {
+        &self.tokenizer.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokenizer.token
     }
 }
 

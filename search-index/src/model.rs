@@ -20,7 +20,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::schema::Facet;
 
-use crate::analysis::{Analyzer, Lang, TEXT_GAP, words};
+use crate::analysis::{Analyzer, Lang, TEXT_GAP, for_each_word};
 use crate::index::{LEAD_CHARS, PAGE_FIELDS, lead, page_texts};
 use crate::packed::{self, ChunkFn, PackedRecord, Pages};
 #[cfg(test)]
@@ -353,14 +353,14 @@ fn analyse_texts(
     let mut start = 0u32;
     for (k, text) in texts.iter().enumerate() {
         let (field, section) = text_place(k);
-        let found = words(text);
-        let n = found.len() as u32;
-        for w in found {
-            let at = start.saturating_add(w.position as u32);
-            let word = cache.word(analyzer, &w.text);
+        let mut n = 0u32;
+        for_each_word(text, |surface, _, _| {
+            let at = start.saturating_add(n);
+            n += 1;
+            let word = cache.word(analyzer, surface);
             seen.push(word);
             let Some(stem) = cache.words[word as usize].1 else {
-                continue;
+                return;
             };
             tokens[field] += 1;
             if let Some((j, kind)) = section
@@ -376,7 +376,7 @@ fn analyse_texts(
             });
             term.freq[field] += 1;
             term.positions.push(at);
-        }
+        });
         start = start.saturating_add(n).saturating_add(TEXT_GAP);
     }
     // Best section per stem: the heaviest, ties keep the earlier.
