@@ -449,9 +449,8 @@ impl Analyzer {
         TextAnalyzer::from(WordTokenizer {
             lang: self.lang,
             stemmer: if stemmed { self.stemmer.clone() } else { None },
-            ids: rustc_hash::FxHashMap::default(),
-            terms: Vec::new(),
             spans: Vec::new(),
+            text: String::new(),
             token: Token::default(),
         })
     }
@@ -476,37 +475,83 @@ impl Tokenizer for WholeWord {
 }
 
 /// The tantivy face of [`words`]: surface words minus stop words, stemmed
-/// when it has a stemmer. Each distinct word is looked up once: a text
-/// becomes a list of spans, each with the number of its term, and the
-/// stream writes each term in turn into one token.
+/// when it has a stemmer. A text becomes a list of spans, each with the
+/// place of its term in a buffer, and the stream writes each term in turn
+/// into one token.
+///
+/// Tantivy gives each field its own tokenizer, and a page's sections are
+/// indexed twice, in the page's fields and in their own documents, by the
+/// same indexing thread (see `index::build_language`). So the words' terms
+/// and the spans of the last texts are kept per thread ([`TermTable`]),
+/// shared by every field: a text seen a moment ago is not scanned again.
 #[derive(Clone)]
 struct WordTokenizer {
     lang: Lang,
     stemmer: Option<TextAnalyzer>,
-    /// Surface word to the number of its term in `terms` ([`NO_TERM`]
-    /// for a stop word).
-    ids: rustc_hash::FxHashMap<String, u32>,
-    terms: Vec<String>,
-    /// `(from, to, position, term)` of each token of the current text.
-    spans: Vec<(usize, usize, usize, u32)>,
+    /// The spans of the current text: `(from, to, position, term)`, the
+    /// term being a range of `text`.
+    spans: Vec<Span>,
+    text: String,
     token: Token,
+}
+
+/// A token of a text: its byte offsets, its position, and where its term
+/// is in the tokenizer's buffer.
+#[derive(Clone, Copy)]
+struct Span {
+    from: usize,
+    to: usize,
+    position: usize,
+    term: (u32, u32),
 }
 
 /// The term number of a stop word.
 const NO_TERM: u32 = u32::MAX;
 
-impl WordTokenizer {
+/// Texts remembered per thread, with their tokens.
+const MEMO_TEXTS: usize = 64;
+
+/// A thread's terms of surface words, and the tokens of its last texts.
+#[derive(Default)]
+struct TermTable {
+    /// Whose table it is: the language and whether it stems.
+    owner: Option<(Lang, bool)>,
+    /// Surface word to the number of its term in `terms` ([`NO_TERM`]
+    /// for a stop word).
+    ids: rustc_hash::FxHashMap<String, u32>,
+    terms: Vec<String>,
+    /// The last texts (a ring), with their tokens as term numbers.
+    memo: Vec<Memo>,
+    next: usize,
+}
+
+#[derive(Default)]
+struct Memo {
+    hash: u64,
+    text: String,
+    /// `(from, to, position, term number)`.
+    tokens: Vec<(usize, usize, usize, u32)>,
+}
+
+impl TermTable {
     /// Words remembered at most: past it, the next text starts afresh.
     const LIMIT: usize = 200_000;
 
-    fn term_of(&mut self, surface: &str) -> u32 {
+    fn reset(&mut self, owner: (Lang, bool)) {
+        *self = TermTable {
+            owner: Some(owner),
+            ..TermTable::default()
+        };
+    }
+
+    fn term_of(&mut self, lang: Lang, stemmer: &mut Option<TextAnalyzer>, surface: &str) -> u32 {
         if let Some(&id) = self.ids.get(surface) {
             return id;
         }
-        let id = if self.lang.is_stop_word(surface) {
+        let id = if lang.is_stop_word(surface) {
             NO_TERM
         } else {
-            let term = match &mut self.stemmer {
+            let term = match stemmer {
                 None => surface.to_string(),
                 Some(stemmer) => stemmer
                     .token_stream(surface)
@@ -520,26 +565,70 @@ impl WordTokenizer {
         self.ids.insert(surface.to_string(), id);
         id
     }
+
+    /// The memo of `text`: one already there, or a new one in the ring.
+    fn memo(&mut self, lang: Lang, stemmer: &mut Option<TextAnalyzer>, text: &str) -> usize {
+        use std::hash::BuildHasher;
+        let hash = rustc_hash::FxBuildHasher.hash_one(text);
+        if let Some(at) = self
+            .memo
+            .iter()
+            .position(|m| m.hash == hash && m.text == text)
+        {
+            return at;
+        }
+        if self.memo.len() < MEMO_TEXTS {
+            self.memo.push(Memo::default());
+            self.next = self.memo.len() - 1;
+        }
+        let at = self.next;
+        self.next = (self.next + 1) % MEMO_TEXTS;
+        let mut memo = std::mem::take(&mut self.memo[at]);
+        memo.hash = hash;
+        memo.text.clear();
+        memo.text.push_str(text);
+        memo.tokens.clear();
+        let mut position = 0;
+        for_each_word(text, |word, from, to| {
+            let term = self.term_of(lang, stemmer, word);
+            if term != NO_TERM {
+                memo.tokens.push((from, to, position, term));
+            }
+            position += 1;
+        });
+        self.memo[at] = memo;
+        at
+    }
+}
+
+thread_local! {
+    static TERM_TABLE: std::cell::RefCell<TermTable> = std::cell::RefCell::new(TermTable::default());
 }
 
 impl Tokenizer for WordTokenizer {
     type TokenStream<'a> = SpanStream<'a>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanStream<'a> {
-        if self.ids.len() >= Self::LIMIT {
-            self.ids.clear();
-            self.terms.clear();
-        }
-        let mut spans = std::mem::take(&mut self.spans);
-        spans.clear();
-        let mut position = 0;
-        for_each_word(text, |word, from, to| {
-            let term = self.term_of(word);
-            if term != NO_TERM {
-                spans.push((from, to, position, term));
+        self.spans.clear();
+        self.text.clear();
+        let owner = (self.lang, self.stemmer.is_some());
+        TERM_TABLE.with_borrow_mut(|table| {
+            if table.owner != Some(owner) || table.ids.len() >= TermTable::LIMIT {
+                table.reset(owner);
             }
-            position += 1;
+            let at = table.memo(self.lang, &mut self.stemmer, text);
+            let memo = &table.memo[at];
+            for &(from, to, position, term) in &memo.tokens {
+                let term_text = &table.terms[term as usize];
+                let start = self.text.len() as u32;
+                self.text.push_str(term_text);
+                self.spans.push(Span {
+                    from,
+                    to,
+                    position,
+                    term: (start, self.text.len() as u32),
+                });
+            }
         });
-        self.spans = spans;
         SpanStream {
             tokenizer: self,
             next: 0,
@@ -556,16 +645,18 @@ struct SpanStream<'a> {
 impl TokenStream for SpanStream<'_> {
     fn advance(&mut self) -> bool {
         let t = &mut *self.tokenizer;
-        let Some(&(from, to, position, term)) = t.spans.get(self.next) else {
+        let Some(&span) = t.spans.get(self.next) else {
             return false;
         };
         self.next += 1;
-        t.token.offset_from = from;
-        t.token.offset_to = to;
-        t.token.position = position;
+        t.token.offset_from = span.from;
+        t.token.offset_to = span.to;
+        t.token.position = span.position;
         t.token.position_length = 1;
         t.token.text.clear();
-        t.token.text.push_str(&t.terms[term as usize]);
+        t.token
+            .text
+            .push_str(&t.text[span.term.0 as usize..span.term.1 as usize]);
         true
     }
     fn token(&self) -> &Token {

@@ -237,11 +237,12 @@ pub(crate) fn build_language(dir: &Path, lang: &str, pages: Pages) -> Result<Bui
     let mut ordinal = 0u64;
     pages.for_each_chunk(1024, &mut |chunk| {
         for page in chunk {
-            for doc in documents(&fields, ordinal, page) {
-                writer
-                    .add_document(doc)
-                    .map_err(|e| Error::tantivy(&index_dir, e))?;
-            }
+            // A page's documents go to one indexing thread together, whose
+            // tokenizer then reads each section's texts once.
+            let docs = documents(&fields, ordinal, page);
+            writer
+                .run(docs.into_iter().map(tantivy::indexer::UserOperation::Add))
+                .map_err(|e| Error::tantivy(&index_dir, e))?;
             ordinal += 1;
         }
         Ok(())
@@ -399,7 +400,15 @@ fn documents(fields: &Fields, ordinal: u64, page: &PageRecord) -> Vec<TantivyDoc
             doc.add_text(fields.code, &section.code);
         }
     }
-    doc.add_text(fields.body, body_of(&texts));
+    // The body is the sections' texts joined (`body_of`); given as one
+    // value per text, it indexes the same terms with the same counts (no
+    // word spans two texts, and positions are not indexed), and the
+    // tokenizer knows each text again in its section's document.
+    for section in &page.sections {
+        if !section.text.is_empty() {
+            doc.add_text(fields.body, &section.text);
+        }
+    }
     for (taxonomy, values) in &page.taxonomies {
         for value in values {
             doc.add_facet(
