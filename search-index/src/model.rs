@@ -11,7 +11,7 @@
 //! themselves, and the export (`crate::export`) then encodes again only the
 //! shards and chunks whose inputs changed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -244,8 +244,8 @@ pub(crate) struct Model {
     /// Field lengths of each page, as tantivy's field norms decode them.
     pub lens: Vec<[u32; PAGE_FIELDS]>,
     pub stems: Vec<StemData>,
-    stem_ids: HashMap<String, u32>,
-    pub surfaces: HashMap<String, Surface>,
+    stem_ids: FxHashMap<String, u32>,
+    pub surfaces: FxHashMap<String, Surface>,
     /// Every surface word and stop word, sorted...
     pub words: Vec<String>,
     /// ... and the stem of each (`None`: a stop word).
@@ -255,7 +255,7 @@ pub(crate) struct Model {
     /// Taxonomy to value to sorted pages.
     pub facets: BTreeMap<String, BTreeMap<String, Vec<u32>>>,
     /// Page URL to ordinal.
-    by_url: HashMap<String, u32>,
+    by_url: FxHashMap<String, u32>,
     /// Sum of each field's lengths over the pages.
     sums: [u64; PAGE_FIELDS],
     /// Stems computed once per surface word.
@@ -276,6 +276,34 @@ struct Analysed {
     /// Stem to its term (with `stem` not yet numbered).
     terms: BTreeMap<String, PageTerm>,
     surfaces: Vec<String>,
+}
+
+/// A page analysed, with what its record gives the export: all of its
+/// [`PageData`] but the numbers, which are given in page order.
+struct Prepared {
+    data: PageData,
+    lens: [u32; PAGE_FIELDS],
+    analysed: Analysed,
+}
+
+/// The [`PageData`] of a record, its stems, surfaces and version not yet
+/// set.
+fn record_data(page: &PageRecord) -> PageData {
+    PageData {
+        url: page.url.clone(),
+        title: page.title.clone(),
+        description: page.description.clone(),
+        lead: lead(page, LEAD_CHARS),
+        taxonomies: page.taxonomies.clone(),
+        sections: page
+            .sections
+            .iter()
+            .map(|s| (s.anchor.clone(), s.heading.clone()))
+            .collect(),
+        stems: Vec::new(),
+        surfaces: Vec::new(),
+        version: 0,
+    }
 }
 
 /// Pages analysed in parallel at a time: enough to keep every core busy,
@@ -435,13 +463,13 @@ impl Model {
             pages: Vec::new(),
             lens: Vec::new(),
             stems: Vec::new(),
-            stem_ids: HashMap::new(),
-            surfaces: HashMap::new(),
+            stem_ids: FxHashMap::default(),
+            surfaces: FxHashMap::default(),
             words: Vec::new(),
             word_stems: Vec::new(),
             words_version: 0,
             facets: BTreeMap::new(),
-            by_url: HashMap::new(),
+            by_url: FxHashMap::default(),
             sums: [0; PAGE_FIELDS],
             stem_cache: WordCache::default(),
             counter: 0,
@@ -517,23 +545,24 @@ impl Model {
     /// A page's data from its record and its analysis, with its terms
     /// numbered.
     fn page_data(&mut self, page: &PageRecord, analysed: Analysed) -> (PageData, Vec<PageTerm>) {
+        let lens = analysed.lens;
+        self.number_page(Prepared {
+            data: record_data(page),
+            lens,
+            analysed,
+        })
+    }
+
+    /// A prepared page's data with its terms numbered (new stems are
+    /// created, with no pages yet).
+    fn number_page(&mut self, prepared: Prepared) -> (PageData, Vec<PageTerm>) {
+        let Prepared {
+            mut data, analysed, ..
+        } = prepared;
         let terms = self.number_terms(analysed.terms);
-        let version = self.next_version();
-        let data = PageData {
-            url: page.url.clone(),
-            title: page.title.clone(),
-            description: page.description.clone(),
-            lead: lead(page, LEAD_CHARS),
-            taxonomies: page.taxonomies.clone(),
-            sections: page
-                .sections
-                .iter()
-                .map(|s| (s.anchor.clone(), s.heading.clone()))
-                .collect(),
-            stems: terms.iter().map(|t| t.stem).collect(),
-            surfaces: analysed.surfaces,
-            version,
-        };
+        data.version = self.next_version();
+        data.stems = terms.iter().map(|t| t.stem).collect();
+        data.surfaces = analysed.surfaces;
         (data, terms)
     }
 
@@ -599,34 +628,42 @@ impl Model {
         let caches: Vec<std::sync::Mutex<WordCache>> = (0..rayon::current_num_threads().max(1))
             .map(|_| std::sync::Mutex::new(WordCache::default()))
             .collect();
+        let analyzer = model.analyzer.clone();
+        // The pages of a chunk are numbered and added (one thread, in page
+        // order) while the next chunk is analysed (the others).
+        let mut pending: Vec<Prepared> = Vec::new();
         each(&mut |chunk| {
-            let analyzer = &model.analyzer;
-            let done: Vec<Analysed> = chunk
-                .par_iter()
-                .map(|page| {
-                    let texts = page_texts(page);
-                    let anchored: Vec<bool> =
-                        page.sections.iter().map(|s| s.anchor.is_some()).collect();
-                    let slot = rayon::current_thread_index().unwrap_or(0) % caches.len();
-                    // Only this thread takes its slot: never contended. A
-                    // poisoned lock still holds a usable cache.
-                    let mut cache = caches[slot]
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    analyse_texts(analyzer, &mut cache, &texts, &anchored)
-                })
-                .collect();
-            for (record, analysed) in chunk.iter().zip(done) {
-                let lens = analysed.lens;
-                let (data, terms) = model.page_data(record, analysed);
-                let ordinal = model.pages.len() as u32;
-                for t in &terms {
-                    model.stems[t.stem as usize].push(ordinal, t);
-                }
-                model.push_page(data, lens);
-            }
+            let previous = std::mem::take(&mut pending);
+            let (done, ()) = rayon::join(
+                || {
+                    chunk
+                        .par_iter()
+                        .map(|page| {
+                            let texts = page_texts(page);
+                            let anchored: Vec<bool> =
+                                page.sections.iter().map(|s| s.anchor.is_some()).collect();
+                            let slot = rayon::current_thread_index().unwrap_or(0) % caches.len();
+                            // Only this thread takes its slot: never
+                            // contended. A poisoned lock still holds a
+                            // usable cache.
+                            let mut cache = caches[slot]
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
+                            let analysed = analyse_texts(&analyzer, &mut cache, &texts, &anchored);
+                            Prepared {
+                                data: record_data(page),
+                                lens: analysed.lens,
+                                analysed,
+                            }
+                        })
+                        .collect::<Vec<Prepared>>()
+                },
+                || model.add_prepared(previous),
+            );
+            pending = done;
             Ok(())
         })?;
+        model.add_prepared(std::mem::take(&mut pending));
         if !updatable {
             // What the vectors grew by in doubling is not needed any more.
             for stem in &mut model.stems {
@@ -638,6 +675,19 @@ impl Model {
         model.finish_vocabulary();
         model.facets = facets_of(&model.pages);
         Ok(model)
+    }
+
+    /// Numbers and adds prepared pages, in order, as the next ordinals.
+    fn add_prepared(&mut self, pages: Vec<Prepared>) {
+        for prepared in pages {
+            let lens = prepared.lens;
+            let (data, terms) = self.number_page(prepared);
+            let ordinal = self.pages.len() as u32;
+            for t in &terms {
+                self.stems[t.stem as usize].push(ordinal, t);
+            }
+            self.push_page(data, lens);
+        }
     }
 
     /// Adds a page (as the next ordinal) to the surfaces and sums; its
@@ -1071,6 +1121,42 @@ mod tests {
         for (x, y) in a.files.iter().zip(&b.files) {
             assert_eq!(x.path, y.path);
             assert!(x.bytes == y.bytes, "{} differs", x.path);
+        }
+    }
+
+    /// Pages analysed a chunk at a time, each chunk numbered while the next
+    /// is analysed, make the model that one chunk makes: the export is the
+    /// same, byte for byte.
+    #[test]
+    fn chunks_numbered_beside_the_next_ones_analysis_make_the_same_model() {
+        let pages = pages();
+        let refs: Vec<&PageRecord> = pages.iter().collect();
+        let config = SearchConfig {
+            shard_bytes: 400,
+            table_bytes: 0,
+            ..SearchConfig::default()
+        };
+        let langs = vec!["en".to_string()];
+        let export = |chunk: usize| {
+            let mut model = super::Model::from_chunks("en", config.top_pages, false, &mut |f| {
+                crate::packed::Pages::Records(&refs).for_each_chunk(chunk, f)
+            })
+            .unwrap();
+            crate::export::export(&mut model, "en", &langs, &config).unwrap()
+        };
+        let whole = export(pages.len());
+        assert!(whole.files.len() > 10, "{} files", whole.files.len());
+        for chunk in [1, 7, 16] {
+            let parts = export(chunk);
+            assert_eq!(whole.files.len(), parts.files.len(), "chunks of {chunk}");
+            for (x, y) in whole.files.iter().zip(&parts.files) {
+                assert_eq!(x.path, y.path, "chunks of {chunk}");
+                assert!(
+                    x.bytes == y.bytes,
+                    "{} differs in chunks of {chunk}",
+                    x.path
+                );
+            }
         }
     }
 }
