@@ -380,6 +380,14 @@ pub(crate) fn lead(page: &PageRecord, chars: usize) -> String {
     out
 }
 
+/// `(anchor, heading)` of each section of a page, in page order.
+pub(crate) fn section_headings(page: &PageRecord) -> Vec<(Option<String>, String)> {
+    page.sections
+        .iter()
+        .map(|s| (s.anchor.clone(), s.heading.clone()))
+        .collect()
+}
+
 /// Characters of prose kept with each page for its excerpt.
 pub(crate) const LEAD_CHARS: usize = 200;
 
@@ -423,11 +431,7 @@ fn documents(fields: &Fields, ordinal: u64, page: &PageRecord) -> Vec<TantivyDoc
         description: page.description.clone(),
         date: page.date.clone(),
         taxonomies: page.taxonomies.clone(),
-        sections: page
-            .sections
-            .iter()
-            .map(|s| (s.anchor.clone(), s.heading.clone()))
-            .collect(),
+        sections: section_headings(page),
         lead: lead(page, LEAD_CHARS),
         texts,
     };

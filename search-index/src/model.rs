@@ -21,7 +21,7 @@ use tantivy::fieldnorm::FieldNormReader;
 use tantivy::schema::Facet;
 
 use crate::analysis::{Analyzer, Lang, TEXT_GAP, for_each_word};
-use crate::index::{LEAD_CHARS, PAGE_FIELDS, lead, page_texts};
+use crate::index::{LEAD_CHARS, PAGE_FIELDS, lead, page_texts, section_headings};
 use crate::packed::{self, ChunkFn, PackedRecord, Pages};
 #[cfg(test)]
 use crate::view::IndexView;
@@ -295,11 +295,7 @@ fn record_data(page: &PageRecord) -> PageData {
         description: page.description.clone(),
         lead: lead(page, LEAD_CHARS),
         taxonomies: page.taxonomies.clone(),
-        sections: page
-            .sections
-            .iter()
-            .map(|s| (s.anchor.clone(), s.heading.clone()))
-            .collect(),
+        sections: section_headings(page),
         stems: Vec::new(),
         surfaces: Vec::new(),
         version: 0,
