@@ -165,6 +165,35 @@ fn taxonomies_have_list_and_term_pages_with_counts() {
     );
 }
 
+/// A page that names one term twice (two spellings of one slug) is listed
+/// once on the term's page, and pages keep their order there.
+#[test]
+fn a_term_lists_each_page_once() {
+    let site = small_site(&[
+        (
+            "templates/taxonomy_single.html",
+            "{{ term.name }}:{% for p in term.pages %}{{ p.title }};{% endfor %}",
+        ),
+        (
+            "content/a.md",
+            "+++\ntitle = \"A\"\ndate = 2024-01-02\n[taxonomies]\nwork_areas = [\"Capacity Building\", \"capacity building\"]\n+++\n",
+        ),
+        (
+            "content/b.md",
+            "+++\ntitle = \"B\"\ndate = 2024-01-01\n[taxonomies]\nwork_areas = [\"Capacity Building\"]\n+++\n",
+        ),
+    ]);
+    let out = site.path().join("public");
+    let run = build(site.path(), &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let term = read(&out, "work-areas/capacity-building/index.html");
+    assert_eq!(term.trim(), "Capacity Building:A;B;", "{term}");
+}
+
 #[test]
 fn functions_and_data_work() {
     let home = read(&public(), "index.html");

@@ -560,12 +560,13 @@ impl Library {
         let mut found: BTreeMap<(usize, String), Terms> = BTreeMap::new();
         for (pi, page) in self.pages.iter().enumerate() {
             for (tax, values) in &page.meta.taxonomies {
-                let line = find_key_line(&page.front, tax, page.front_line);
+                // Only a diagnostic needs the line: found when one is made.
+                let line = || find_key_line(&page.front, tax, page.front_line);
                 let Some(ti) = config.taxonomies.iter().position(|t| &t.name == tax) else {
                     diags.push(
                         Diagnostic::error(format!("unknown taxonomy `{tax}`"))
                             .in_file(&page.file.path)
-                            .at_line(line)
+                            .at_line(line())
                             .help(format!(
                                 "declare it in config.toml with `[[taxonomies]]` and `name = \"{tax}\"`{}",
                                 known_list(config)
@@ -581,7 +582,7 @@ impl Library {
                         diags.push(
                             Diagnostic::error(format!("`{v}` is not a value of taxonomy `{tax}`"))
                                 .in_file(&page.file.path)
-                                .at_line(line)
+                                .at_line(line())
                                 .help(format!(
                                     "allowed values (config.toml): {}",
                                     allowed.join(", ")
@@ -596,7 +597,7 @@ impl Library {
                                 "taxonomy value `{v}` has no letters or digits"
                             ))
                             .in_file(&page.file.path)
-                            .at_line(line)
+                            .at_line(line())
                             .help("use a name such as `Capacity Building`"),
                         );
                         continue;
@@ -606,7 +607,9 @@ impl Library {
                         .or_default()
                         .entry(slug)
                         .or_insert_with(|| (v.clone(), Vec::new()));
-                    if !entry.1.contains(&pi) {
+                    // Pages come in order: a page that names a value twice
+                    // (or two values of one slug) is the last one listed.
+                    if entry.1.last() != Some(&pi) {
                         entry.1.push(pi);
                     }
                 }

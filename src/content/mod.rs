@@ -597,7 +597,10 @@ pub fn find_key_line(front: &str, key: &str, front_line: usize) -> usize {
                 return front_line + i;
             }
         }
-        if t == format!("[{key}]") || t == format!("[[{key}]]") {
+        let table = |open: &str, close: &str| {
+            t.strip_prefix(open).and_then(|r| r.strip_suffix(close)) == Some(key)
+        };
+        if table("[", "]") || table("[[", "]]") {
             return front_line + i;
         }
     }
@@ -678,5 +681,8 @@ mod tests {
         assert_eq!(find_key_line(front, "slug", 2), 3);
         assert_eq!(find_key_line(front, "taxonomies", 2), 4);
         assert_eq!(find_key_line(front, "nope", 2), 2);
+        let front = "title = \"a\"\n[extra.links]\n[[extra]]\n";
+        assert_eq!(find_key_line(front, "extra", 1), 3);
+        assert_eq!(find_key_line(front, "extra.links", 1), 2);
     }
 }
