@@ -282,7 +282,6 @@ struct Analysed {
 /// [`PageData`] but the numbers, which are given in page order.
 struct Prepared {
     data: PageData,
-    lens: [u32; PAGE_FIELDS],
     analysed: Analysed,
 }
 
@@ -541,10 +540,8 @@ impl Model {
     /// A page's data from its record and its analysis, with its terms
     /// numbered.
     fn page_data(&mut self, page: &PageRecord, analysed: Analysed) -> (PageData, Vec<PageTerm>) {
-        let lens = analysed.lens;
         self.number_page(Prepared {
             data: record_data(page),
-            lens,
             analysed,
         })
     }
@@ -552,9 +549,7 @@ impl Model {
     /// A prepared page's data with its terms numbered (new stems are
     /// created, with no pages yet).
     fn number_page(&mut self, prepared: Prepared) -> (PageData, Vec<PageTerm>) {
-        let Prepared {
-            mut data, analysed, ..
-        } = prepared;
+        let Prepared { mut data, analysed } = prepared;
         let terms = self.number_terms(analysed.terms);
         data.version = self.next_version();
         data.stems = terms.iter().map(|t| t.stem).collect();
@@ -645,11 +640,9 @@ impl Model {
                             let mut cache = caches[slot]
                                 .lock()
                                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-                            let analysed = analyse_texts(&analyzer, &mut cache, &texts, &anchored);
                             Prepared {
                                 data: record_data(page),
-                                lens: analysed.lens,
-                                analysed,
+                                analysed: analyse_texts(&analyzer, &mut cache, &texts, &anchored),
                             }
                         })
                         .collect::<Vec<Prepared>>()
@@ -676,7 +669,7 @@ impl Model {
     /// Numbers and adds prepared pages, in order, as the next ordinals.
     fn add_prepared(&mut self, pages: Vec<Prepared>) {
         for prepared in pages {
-            let lens = prepared.lens;
+            let lens = prepared.analysed.lens;
             let (data, terms) = self.number_page(prepared);
             let ordinal = self.pages.len() as u32;
             for t in &terms {

@@ -646,11 +646,11 @@ impl Library {
                         continue;
                     }
                     let entry = target.entry(slug).or_insert_with(|| (name, Vec::new()));
-                    for p in missing {
-                        if !entry.1.contains(&p) {
-                            entry.1.push(p);
-                        }
-                    }
+                    let listed: std::collections::HashSet<usize> =
+                        entry.1.iter().copied().collect();
+                    entry
+                        .1
+                        .extend(missing.into_iter().filter(|p| !listed.contains(p)));
                 }
             }
         }
