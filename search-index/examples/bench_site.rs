@@ -41,7 +41,7 @@ fn main() {
         Some("markdown") if args.len() >= 3 => {
             markdown_dir(Path::new(&args[1])).and_then(|p| run(p, Path::new(&args[2]), &args[3..]))
         }
-        _ => Err("usage: bench_site generate N OUT [shard_bytes doc_chunk_pages top_pages records_percent table_bytes] | markdown DIR OUT [...] | live N [edits]".into()),
+        _ => Err("usage: bench_site generate N OUT [shard_bytes doc_chunk_pages top_pages records_percent table_bytes record_pages] | markdown DIR OUT [...] | live N [edits]".into()),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");
@@ -126,6 +126,9 @@ fn run(pages: Vec<PageRecord>, out: &Path, tuning: &[String]) -> Result<(), Stri
     }
     if let Some(v) = tuning.get(4).and_then(|s| s.parse().ok()) {
         config.table_bytes = v;
+    }
+    if let Some(v) = tuning.get(5).and_then(|s| s.parse().ok()) {
+        config.record_pages = v;
     }
     let cache = out.join("cache");
     if cache.exists() {
@@ -348,7 +351,8 @@ fn generated(n: usize) -> Vec<PageRecord> {
                 code: String::new(),
             }];
             let count = 1 + rng.below(8);
-            for s in 0..count {
+            let mut used = std::collections::HashSet::new();
+            for _ in 0..count {
                 let heading = sentence(&mut rng, 2, 4).trim_end_matches('.').to_string();
                 let paragraphs = 1 + rng.below(3);
                 let text = (0..paragraphs)
@@ -365,8 +369,17 @@ fn generated(n: usize) -> Vec<PageRecord> {
                 } else {
                     String::new()
                 };
+                // Anchors as gca makes them: the heading's slug, made
+                // unique on the page.
+                let base = slug(&heading);
+                let mut anchor = base.clone();
+                let mut k = 1;
+                while !used.insert(anchor.clone()) {
+                    anchor = format!("{base}-{k}");
+                    k += 1;
+                }
                 sections.push(SectionRecord {
-                    anchor: Some(format!("section-{}", s + 1)),
+                    anchor: Some(anchor),
                     heading,
                     level: 2,
                     text,

@@ -425,6 +425,45 @@ fn record_of(page: &PageData, facet_ids: &BTreeMap<(&str, &str), u32>) -> Record
     }
 }
 
+/// The pages whose display records ride in a stem's shard: its best pages
+/// (highest `q`, ties to the lower page), as many of its best
+/// `record_pages` (or `top_pages`, if more) as cost at most
+/// `records_percent` of its packed postings' bytes, in the order of rank.
+fn carried_pages(
+    postings: &[crate::view::Posting],
+    packed_bytes: usize,
+    records: &[Arc<Record>],
+    config: &SearchConfig,
+) -> Vec<u32> {
+    let budget = packed_bytes.saturating_mul(config.records_percent) / 100;
+    let want = config
+        .record_pages
+        .max(config.top_pages)
+        .min(postings.len());
+    if want == 0 || budget == 0 {
+        return Vec::new();
+    }
+    let better = |a: &crate::view::Posting, b: &crate::view::Posting| {
+        b.q.cmp(&a.q).then(a.page.cmp(&b.page))
+    };
+    let mut best: Vec<crate::view::Posting> = postings.to_vec();
+    if want < best.len() {
+        best.select_nth_unstable_by(want - 1, better);
+        best.truncate(want);
+    }
+    best.sort_unstable_by(better);
+    let mut cost = 0;
+    let mut out = Vec::new();
+    for p in best {
+        cost += records[p.page as usize].size();
+        if cost > budget {
+            break;
+        }
+        out.push(p.page);
+    }
+    out
+}
+
 /// A stem's postings, packed, with its top pages and positions.
 /// The postings of `stem`; from `previous` (computed in this epoch, over
 /// the same pages) only the pages edited since are scored again.
@@ -433,6 +472,7 @@ fn stem_out(
     stem: u32,
     avg: &[f64; PAGE_FIELDS],
     records: &[Arc<Record>],
+    config: &SearchConfig,
     epoch: u64,
     previous: Option<&StemOut>,
 ) -> StemOut {
@@ -533,7 +573,7 @@ fn stem_out(
             }
         })
         .collect();
-    let records_cost = top.iter().map(|(p, _)| records[*p as usize].size()).sum();
+    let carried = carried_pages(&postings, packed.len(), records, config);
     // What a shard holds of the stem, if it is what it was, keeps its
     // version: an edit that leaves the page's quantised scores alone (most
     // words of a page whose length hardly moved) encodes no shard again.
@@ -555,7 +595,7 @@ fn stem_out(
         changed,
         packed,
         heads,
-        records_cost,
+        carried,
         top,
         positions,
         max_q,
@@ -614,12 +654,16 @@ fn plan_shards(
             && let Some(s) = &outs[id as usize]
         {
             current.size += s.packed.len() + s.top.len() * 3 + 6;
-            for &(page, section) in &s.top {
+            for &(_, section) in &s.top {
                 if section != 0 {
                     current.size += 12;
                 }
-                if with_records[id as usize] && current.pages.insert(page) {
-                    current.size += records[page as usize].size();
+            }
+            if with_records[id as usize] {
+                for &page in &s.carried {
+                    if current.pages.insert(page) {
+                        current.size += records[page as usize].size();
+                    }
                 }
             }
             current.ids.insert(id, current.stems.len());
@@ -985,12 +1029,13 @@ pub(crate) fn export(
     // values (their ids are in the records), the configuration.
     let key = {
         let mut k = format!(
-            "{page_count} {:?} {} {} {} {} {} {}",
+            "{page_count} {:?} {} {} {} {} {} {} {}",
             avg.map(f64::to_bits),
             model.top_pages,
             config.shard_bytes,
             config.doc_chunk_pages,
             config.records_percent,
+            config.record_pages,
             config.table_bytes,
             config.top_pages
         );
@@ -1089,7 +1134,7 @@ pub(crate) fn export(
             ids.par_iter()
                 .map(|&id| {
                     let previous = m.stems[id as usize].out.as_deref();
-                    (id, stem_out(m, id, &avg, &records, epoch, previous))
+                    (id, stem_out(m, id, &avg, &records, config, epoch, previous))
                 })
                 .collect()
         };
@@ -1125,10 +1170,8 @@ pub(crate) fn export(
     let with_records: Vec<bool> = outs
         .iter()
         .map(|o| {
-            o.as_ref().is_some_and(|o| {
-                !in_meta
-                    && o.records_cost * 100 <= o.packed.len().saturating_mul(config.records_percent)
-            })
+            o.as_ref()
+                .is_some_and(|o| !in_meta && !o.carried.is_empty())
         })
         .collect();
 

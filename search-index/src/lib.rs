@@ -95,13 +95,16 @@ pub struct SearchConfig {
     /// Pages per chunk of the document table (titles, URLs, excerpts),
     /// when the table does not fit in `meta.js`.
     pub doc_chunk_pages: usize,
-    /// A term's top pages: this many of its best pages. Their display
-    /// records travel in the term's shard (within `records_percent`) and a
-    /// result's anchors point to the best section of a top page.
+    /// A term's top pages: this many of its best pages. A result's anchors
+    /// point to the best section of a top page.
     pub top_pages: usize,
-    /// A term's top pages' display records ride in its shard when their
-    /// bytes are at most this percentage of the term's postings' bytes.
+    /// A term's best pages' display records ride in its shard, as many as
+    /// cost at most this percentage of the term's postings' bytes...
     pub records_percent: usize,
+    /// ... and at most this many (or `top_pages`, if more): enough that
+    /// the ten best pages for two common words are mostly among the best
+    /// pages of one of them, so that their records come with the shards.
+    pub record_pages: usize,
     /// A document table of at most this many bytes goes into `meta.js`
     /// whole (and no shard carries records).
     pub table_bytes: usize,
@@ -114,7 +117,8 @@ impl Default for SearchConfig {
             shard_bytes: 16 * 1024,
             doc_chunk_pages: 4,
             top_pages: 10,
-            records_percent: 25,
+            records_percent: 100,
+            record_pages: 32,
             table_bytes: 40_000,
         }
     }

@@ -218,8 +218,9 @@ pub(crate) struct StemOut {
     /// ... and the heading each one's section shows (as JSON), if it has an
     /// anchor.
     pub heads: Vec<Option<Box<str>>>,
-    /// Bytes of its top pages' display records.
-    pub records_cost: usize,
+    /// The pages whose display records may ride in its shard, best first
+    /// (`export::carried_pages`).
+    pub carried: Vec<u32>,
     /// Packed positions, in the order of the postings.
     pub positions: Arc<str>,
     pub max_q: u8,

@@ -744,3 +744,84 @@ fn a_prefix_is_expanded_over_two_shards() {
         pages.len()
     );
 }
+
+/// Files and results of two-word queries, each in a fresh index, on a
+/// generated site whose words are on many pages each.
+fn two_word_queries(config: &SearchConfig) -> (Vec<Vec<String>>, Vec<Value>) {
+    let mut rng = Lcg(11);
+    let pages = generated_pages(300, &mut rng);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let out = dir.path().join("search");
+    write_export(&search_index::build(&cache, &pages, config).unwrap(), &out);
+    let queries: Vec<String> = (0..12)
+        .map(|_| format!("{} {} ", rng.pick(VOCABULARY), rng.pick(VOCABULARY)))
+        .collect();
+    let input = json!({
+        "lang": "en",
+        "fresh": true,
+        "facets": false,
+        "queries": queries.iter().map(|q| json!({"q": q})).collect::<Vec<_>>(),
+    });
+    let js = run_node(&out, &input);
+    let results = js["results"].as_array().unwrap();
+    let files = results
+        .iter()
+        .map(|r| {
+            r["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    let found = results
+        .iter()
+        .map(|r| json!([r["paths"], r["titles"], r["anchors"]]))
+        .collect();
+    (files, found)
+}
+
+#[test]
+fn the_best_pages_of_common_words_bring_their_records() {
+    let base = SearchConfig {
+        shard_bytes: 400,
+        doc_chunk_pages: 1,
+        table_bytes: 0,
+        top_pages: 2,
+        records_percent: 1_000_000,
+        ..SearchConfig::default()
+    };
+    // Records of each term's 2 best pages only: the ten best pages for two
+    // words come mostly from the document table.
+    let (few, found_few) = two_word_queries(&SearchConfig {
+        record_pages: 2,
+        ..base.clone()
+    });
+    let chunks = |files: &[Vec<String>]| -> usize {
+        files
+            .iter()
+            .map(|f| f.iter().filter(|f| f.starts_with("en/d-")).count())
+            .sum()
+    };
+    assert!(chunks(&few) >= 12, "{few:?}");
+    // Records of every page a term is on: the shards bring them all.
+    let (all, found_all) = two_word_queries(&SearchConfig {
+        record_pages: 300,
+        ..base.clone()
+    });
+    assert_eq!(chunks(&all), 0, "{all:?}");
+    for files in &all {
+        assert!(!files.is_empty() && files.len() <= 2, "{files:?}");
+    }
+    // Where the records come from changes nothing that is shown.
+    assert_eq!(found_few, found_all);
+    // The percentage still bounds them.
+    let (bounded, _) = two_word_queries(&SearchConfig {
+        record_pages: 300,
+        records_percent: 0,
+        ..base
+    });
+    assert!(chunks(&bounded) > chunks(&few), "{bounded:?}");
+}
